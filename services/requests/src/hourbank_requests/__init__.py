@@ -1,0 +1,1 @@
+"""HourBank requests service."""

@@ -1,0 +1,1 @@
+"""Event payloads: the only cross-service import."""
