@@ -1,0 +1,88 @@
+"""Bearer JWT auth: HS256 in development, RS256 through JWKS in production."""
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+from uuid import UUID
+
+import jwt
+from fastapi import Depends, Request
+
+from hourbank_shared.errors import Forbidden, Unauthorized
+from hourbank_shared.settings import ServiceSettings
+
+MEMBER = "member"
+ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Principal:
+    member_id: UUID
+    roles: frozenset[str]
+
+    @property
+    def is_admin(self) -> bool:
+        return ADMIN in self.roles
+
+
+class TokenVerifier:
+    """Verifies a bearer token with exactly one algorithm (no `none`, no switching)."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self._algorithm = settings.jwt_algorithm
+        self._issuer = settings.jwt_issuer
+        self._audience = settings.jwt_audience
+        self._secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret else None
+        self._jwks = (
+            jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True)
+            if settings.jwt_algorithm == "RS256" and settings.jwt_jwks_url
+            else None
+        )
+
+    def verify(self, token: str) -> Principal:
+        try:
+            key: Any = (
+                self._jwks.get_signing_key_from_jwt(token).key if self._jwks else self._secret
+            )
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[self._algorithm],
+                issuer=self._issuer,
+                audience=self._audience,
+                options={"require": ["sub", "exp"], "verify_aud": self._audience is not None},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("the token has expired") from None
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"the token is not valid: {exc}") from None
+        try:
+            member_id = UUID(str(claims["sub"]))
+        except ValueError:
+            raise Unauthorized("the token's subject is not a member id (UUID)") from None
+        roles = claims.get("roles", [])
+        if not isinstance(roles, list) or MEMBER not in roles:
+            raise Unauthorized("the token does not carry the member role")
+        return Principal(member_id, frozenset(str(r) for r in roles))
+
+
+def _bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("a bearer token is required (Authorization: Bearer <jwt>)")
+    return token.strip()
+
+
+def current_principal(request: Request) -> Principal:
+    verifier: TokenVerifier = request.app.state.token_verifier
+    return verifier.verify(_bearer(request))
+
+
+def admin_principal(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    if not principal.is_admin:
+        raise Forbidden("this action is for admins only")
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+AdminPrincipal = Annotated[Principal, Depends(admin_principal)]

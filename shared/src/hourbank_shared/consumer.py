@@ -1,0 +1,210 @@
+"""The Kafka consumer loop: envelope → typed payload → handler, with retries and a DLQ.
+
+Offsets are stored only after the handler returned (its database transaction, inbox claim
+included, has committed), and committed in the background; a redelivery after a crash is
+made harmless by the inbox. Failures of the infrastructure (database down) are retried
+without limit; a message that fails on its own account goes to the dead-letter topic after
+`max_attempts`, and parse or schema failures go there at once.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+import psycopg
+from confluent_kafka import Consumer, Message, Producer
+from pydantic import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+from hourbank_shared import consumer_metrics as metrics
+from hourbank_shared.contracts.base import Event
+from hourbank_shared.contracts.catalog import UnknownEventType, event_class
+from hourbank_shared.envelope import Envelope
+from hourbank_shared.kafka import (
+    consumer_config,
+    consumer_specs,
+    dlq_topic,
+    ensure_topics,
+    idempotent_producer_config,
+    replay_topic,
+)
+from hourbank_shared.logs import correlation
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Envelope, Any], None]
+"""Receives the envelope and its validated payload; runs one unit of work."""
+
+
+class TransientError(Exception):
+    """Raised by a handler for a failure that is not the message's fault: retried forever."""
+
+
+TRANSIENT: tuple[type[BaseException], ...] = (
+    TransientError,
+    OperationalError,
+    InterfaceError,
+    psycopg.OperationalError,
+)
+
+
+class Outcome(Enum):
+    HANDLED = "handled"
+    IGNORED = "ignored"
+    DEAD_LETTERED = "dead_lettered"
+    INTERRUPTED = "interrupted"
+
+
+@dataclass(frozen=True)
+class PoisonMessage(Exception):
+    reason: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    first_backoff: float = 0.1
+    max_backoff: float = 5.0
+
+    def backoff(self, attempt: int) -> float:
+        return float(min(self.first_backoff * 2 ** (attempt - 1), self.max_backoff))
+
+
+def decode(value: bytes | None) -> tuple[Envelope, Event]:
+    """Parse and validate; raises PoisonMessage saying what is wrong."""
+    if value is None:
+        raise PoisonMessage("unparseable", "empty message value")
+    try:
+        envelope = Envelope.from_json(value)
+    except ValidationError as exc:
+        raise PoisonMessage("unparseable", _first_error(exc)) from exc
+    try:
+        model = event_class(envelope.type)
+    except UnknownEventType as exc:
+        raise PoisonMessage("unknown_type", f"unknown event type {envelope.type!r}") from exc
+    try:
+        return envelope, envelope.payload(model)
+    except ValidationError as exc:
+        raise PoisonMessage("schema_invalid", f"{envelope.type}: {_first_error(exc)}") from exc
+
+
+def _first_error(exc: ValidationError) -> str:
+    errors = exc.errors()
+    if not errors:
+        return str(exc)
+    first = errors[0]
+    where = ".".join(str(part) for part in first.get("loc", ())) or "message"
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{where}: {first.get('msg')}{more}"
+
+
+class ConsumerRunner:
+    def __init__(
+        self,
+        *,
+        name: str,
+        bootstrap: str,
+        topics: Sequence[str],
+        routes: Mapping[str, Handler],
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.name = name
+        self._topics = [*topics, replay_topic(name)]
+        self._routes = routes
+        self._retry = retry or RetryPolicy()
+        self._dlq = dlq_topic(name)
+        self._bootstrap = bootstrap
+        self._consumer = Consumer(consumer_config(bootstrap, name))
+        self._producer = Producer(idempotent_producer_config(bootstrap, f"{name}-dlq"))
+
+    def run(self, stop: threading.Event) -> None:
+        """Poll and process until `stop` is set, then leave the group cleanly."""
+        ensure_topics(self._bootstrap, consumer_specs(self.name))
+        self._consumer.subscribe(self._topics)
+        try:
+            while not stop.is_set():
+                message = self._consumer.poll(0.5)
+                if message is None:
+                    continue
+                error = message.error()
+                if error is not None:
+                    if error.fatal():
+                        raise RuntimeError(f"consumer {self.name}: {error}")
+                    log.warning("consumer %s: %s", self.name, error)
+                    continue
+                if self.process(message, stop) is not Outcome.INTERRUPTED:
+                    self._consumer.store_offsets(message=message)
+        finally:
+            self._consumer.close()
+            self._producer.flush(10)
+
+    def process(self, message: Message, stop: threading.Event) -> Outcome:
+        try:
+            envelope, payload = decode(message.value())
+        except PoisonMessage as poison:
+            self._dead_letter(message, poison.reason, poison.detail, attempts=0)
+            return Outcome.DEAD_LETTERED
+        handler = self._routes.get(envelope.type)
+        if handler is None:
+            metrics.PROCESSED.labels(self.name, envelope.type, "ignored").inc()
+            return Outcome.IGNORED
+        outcome = self._handle(message, handler, envelope, payload, stop)
+        metrics.PROCESSED.labels(self.name, envelope.type, outcome.value).inc()
+        return outcome
+
+    def _handle(
+        self,
+        message: Message,
+        handler: Handler,
+        envelope: Envelope,
+        payload: Event,
+        stop: threading.Event,
+    ) -> Outcome:
+        attempt = 0
+        while True:
+            attempt += 1
+            started = time.perf_counter()
+            try:
+                with correlation(str(envelope.correlationid)):
+                    handler(envelope, payload)
+                metrics.HANDLE_SECONDS.labels(self.name, envelope.type).observe(
+                    time.perf_counter() - started
+                )
+                return Outcome.HANDLED
+            except TRANSIENT as exc:
+                log.warning("consumer %s: transient failure on %s: %s", self.name, envelope.id, exc)
+                # infrastructure failures are retried without limit; the attempt counter
+                # only paces the backoff
+                attempt = min(attempt, self._retry.max_attempts - 1)
+            except Exception as exc:
+                log.exception("consumer %s: handler failed on %s", self.name, envelope.id)
+                if attempt >= self._retry.max_attempts:
+                    self._dead_letter(message, "handler_failed", repr(exc), attempts=attempt)
+                    return Outcome.DEAD_LETTERED
+            if stop.wait(self._retry.backoff(attempt)):
+                return Outcome.INTERRUPTED
+
+    def _dead_letter(self, message: Message, reason: str, detail: str, attempts: int) -> None:
+        headers = list(message.headers() or [])
+        headers += [
+            ("dlq.reason", reason.encode()),
+            ("dlq.error", detail.encode()[:4000]),
+            ("dlq.consumer", self.name.encode()),
+            ("dlq.topic", str(message.topic()).encode()),
+            ("dlq.partition", str(message.partition()).encode()),
+            ("dlq.offset", str(message.offset()).encode()),
+            ("dlq.attempts", str(attempts).encode()),
+        ]
+        self._producer.produce(self._dlq, key=message.key(), value=message.value(), headers=headers)
+        if self._producer.flush(30) != 0:
+            raise RuntimeError(f"dead letter for {message.topic()}@{message.offset()} not acked")
+        metrics.DEAD_LETTERS.labels(self.name, reason).inc()
+        log.error(
+            "consumer %s dead-lettered %s@%s: %s: %s",
+            self.name, message.topic(), message.offset(), reason, detail,
+        )

@@ -1,0 +1,186 @@
+"""The AsyncAPI 3.0 document of the whole event catalog."""
+
+from typing import Any
+
+from hourbank_shared.contracts import topics
+from hourbank_shared.contracts.base import Event
+from hourbank_shared.contracts.catalog import EVENTS, events_on
+from hourbank_shared.contracts.schemas import JsonSchema, envelope_schema, event_schema, schema_id
+from hourbank_shared.envelope import CONTENT_TYPE
+
+KAFKA_BINDING_VERSION = "0.5.0"
+
+OWNERS = {
+    topics.MEMBERS: "requests",
+    topics.REQUESTS: "requests",
+    topics.ESCROW: "escrow",
+    topics.LEDGER: "escrow",
+    topics.DISPUTES: "disputes",
+    topics.NOTIFICATIONS: "notifications",
+}
+"""The service that publishes each topic (its only producer)."""
+
+CHANNELS = {
+    topics.MEMBERS: "Member registrations, suspensions and reactivations, keyed by member_id.",
+    topics.REQUESTS: "Every status change of a service request, keyed by request_id.",
+    topics.ESCROW: "Escrow holds: placed, adjusted, frozen, released, refunded, settled; keyed by "
+    "request_id so they stay in order with the request.",
+    topics.LEDGER: "Accounts and one event per member-side ledger posting, keyed by member_id.",
+    topics.DISPUTES: "Disputes, keyed by request_id so they stay in order with the request; the "
+    "CloudEvents subject is the dispute_id.",
+    topics.NOTIFICATIONS: "Notifications created for members, keyed by member_id.",
+}
+
+DESCRIPTION = """\
+Every message is a CloudEvents 1.0 envelope in structured JSON mode
+(`application/cloudevents+json`): `id`, `source`, `type`, `subject`, `time`, `dataschema`
+(`urn:hourbank:schema:<type>`), `data` (the payload), `traceparent`, `correlationid` (shared
+by a command and every event it caused) and `causationid` (the event that caused this one).
+Hours are decimal strings with two places (`"1.50"`); times are RFC 3339 in UTC.
+
+Keys: the Kafka key is the aggregate id, so the events of one aggregate stay in order:
+`request_id` on requests, escrow and disputes; `member_id` on members, ledger and notifications.
+
+Exactly-once: events are written to an outbox in the same transaction as the state change and
+published transactionally; a `read_committed` consumer sees each event id exactly once. Consumers
+still record each event id in an inbox, so a redelivery has no second effect. Messages that cannot
+be processed go to a dead-letter topic per consumer.
+
+Compatibility: within a version only additive changes are made (new optional fields, new event
+types); consumers ignore fields they do not know. A breaking change gets a new `.v2` type on a new
+`.v2` topic, published alongside `.v1` until consumers have moved.
+"""
+
+
+def channel_id(topic: str) -> str:
+    """`hourbank.requests.v1` -> `requests`."""
+    return topic.split(".")[1]
+
+
+def _ref(*path: str) -> dict[str, str]:
+    return {"$ref": "#/" + "/".join(path)}
+
+
+def _rewrite_refs(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {
+            key: value.replace("#/$defs/", "#/components/schemas/")
+            if key == "$ref" and isinstance(value, str)
+            else _rewrite_refs(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_rewrite_refs(item) for item in node]
+    return node
+
+
+def _component_schemas() -> dict[str, JsonSchema]:
+    """Envelope, each payload and the enums they share, with refs pointing into components."""
+    schemas: dict[str, JsonSchema] = {}
+    shared: dict[str, JsonSchema] = {}
+    for name, schema in [("Envelope", envelope_schema())] + [
+        (cls.__name__, event_schema(cls)) for cls in EVENTS
+    ]:
+        body = {k: v for k, v in schema.items() if k not in ("$schema", "$id", "$defs")}
+        schemas[name] = _rewrite_refs(body)
+        for def_name, definition in schema.get("$defs", {}).items():
+            if shared.setdefault(def_name, definition) != definition:
+                raise ValueError(f"two different schemas are both named {def_name}")
+    clashes = shared.keys() & schemas.keys()
+    if clashes:
+        raise ValueError(f"schema names used twice: {sorted(clashes)}")
+    for def_name in sorted(shared):
+        schemas[def_name] = _rewrite_refs(shared[def_name])
+    return schemas
+
+
+def _message(cls: type[Event]) -> dict[str, Any]:
+    subject = cls.SUBJECT or cls.KEY
+    return {
+        "name": cls.TYPE,
+        "title": cls.__name__,
+        "summary": (cls.__doc__ or "").strip(),
+        "contentType": CONTENT_TYPE,
+        "correlationId": _ref("components", "correlationIds", "saga"),
+        "payload": {
+            "allOf": [
+                _ref("components", "schemas", "Envelope"),
+                {
+                    "type": "object",
+                    "properties": {
+                        "type": {"const": cls.TYPE},
+                        "subject": {"type": "string", "description": f"The `{subject}`."},
+                        "dataschema": {"const": schema_id(cls.TYPE)},
+                        "data": _ref("components", "schemas", cls.__name__),
+                    },
+                    "required": ["type", "subject", "dataschema", "data"],
+                },
+            ]
+        },
+        "bindings": {
+            "kafka": {
+                "key": {
+                    "type": "string",
+                    "format": "uuid",
+                    "description": f"The payload's `{cls.KEY}`.",
+                },
+                "bindingVersion": KAFKA_BINDING_VERSION,
+            }
+        },
+    }
+
+
+def _channel(topic: str) -> dict[str, Any]:
+    return {
+        "address": topic,
+        "title": topic,
+        "description": CHANNELS[topic],
+        "messages": {
+            cls.__name__: _ref("components", "messages", cls.__name__) for cls in events_on(topic)
+        },
+        "bindings": {"kafka": {"topic": topic, "bindingVersion": KAFKA_BINDING_VERSION}},
+    }
+
+
+def _operation(topic: str) -> dict[str, Any]:
+    channel = channel_id(topic)
+    service = OWNERS[topic]
+    return {
+        "action": "send",
+        "channel": _ref("channels", channel),
+        "title": f"The {service} service publishes {channel} events",
+        "tags": [{"name": f"{service}-service"}],
+        "messages": [
+            _ref("channels", channel, "messages", cls.__name__) for cls in events_on(topic)
+        ],
+    }
+
+
+def document() -> dict[str, Any]:
+    """The AsyncAPI document, in a stable order."""
+    return {
+        "asyncapi": "3.0.0",
+        "info": {"title": "HourBank events", "version": "1.0.0", "description": DESCRIPTION},
+        "defaultContentType": CONTENT_TYPE,
+        "servers": {
+            "local": {
+                "host": "localhost:9092",
+                "protocol": "kafka",
+                "description": "The local development broker (KRaft).",
+            }
+        },
+        "channels": {channel_id(topic): _channel(topic) for topic in topics.ALL},
+        "operations": {
+            f"send{channel_id(topic).title()}": _operation(topic) for topic in topics.ALL
+        },
+        "components": {
+            "schemas": _component_schemas(),
+            "messages": {cls.__name__: _message(cls) for cls in EVENTS},
+            "correlationIds": {
+                "saga": {
+                    "description": "Shared by a command and every event it caused.",
+                    "location": "$message.payload#/correlationid",
+                }
+            },
+        },
+    }

@@ -1,0 +1,101 @@
+"""Kafka client configuration and topic creation (confluent-kafka)."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka.admin import AdminClient, NewTopic
+
+
+def base_config(bootstrap: str, client_id: str) -> dict[str, str | int | bool]:
+    return {"bootstrap.servers": bootstrap, "client.id": client_id}
+
+
+def transactional_producer_config(
+    bootstrap: str, transactional_id: str
+) -> dict[str, str | int | bool]:
+    """An idempotent, transactional producer: a second instance with the same id fences the first."""
+    return {
+        **base_config(bootstrap, transactional_id),
+        "transactional.id": transactional_id,
+        "enable.idempotence": True,
+        "acks": "all",
+        "linger.ms": 2,
+        "transaction.timeout.ms": 60000,
+    }
+
+
+def idempotent_producer_config(bootstrap: str, client_id: str) -> dict[str, str | int | bool]:
+    return {**base_config(bootstrap, client_id), "enable.idempotence": True, "acks": "all"}
+
+
+def consumer_config(bootstrap: str, group_id: str) -> dict[str, str | int | bool]:
+    """read_committed; offsets are stored by the runner only after the effect committed."""
+    return {
+        **base_config(bootstrap, group_id),
+        "group.id": group_id,
+        "isolation.level": "read_committed",
+        "enable.auto.commit": True,
+        "enable.auto.offset.store": False,
+        "auto.commit.interval.ms": 500,
+        "auto.offset.reset": "earliest",
+        "max.poll.interval.ms": 600000,
+    }
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int = 6
+    config: dict[str, str] = field(default_factory=dict)
+
+
+def dlq_topic(consumer: str) -> str:
+    """The dead-letter topic of one consumer group."""
+    return f"hourbank.dlq.{consumer}"
+
+
+def replay_topic(consumer: str) -> str:
+    """Where replayed dead letters go back to the one consumer that failed them."""
+    return f"hourbank.replay.{consumer}"
+
+
+def checkpoint_topic(relay: str) -> str:
+    """The compacted topic holding a relay's last published batch (one partition)."""
+    return f"hourbank.relay.{relay}.checkpoints"
+
+
+def checkpoint_spec(relay: str) -> TopicSpec:
+    return TopicSpec(
+        checkpoint_topic(relay),
+        partitions=1,
+        config={
+            "cleanup.policy": "compact",
+            "segment.ms": "600000",
+            "min.cleanable.dirty.ratio": "0.1",
+        },
+    )
+
+
+def consumer_specs(consumer: str) -> list[TopicSpec]:
+    return [TopicSpec(dlq_topic(consumer), partitions=1), TopicSpec(replay_topic(consumer), 1)]
+
+
+def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec], timeout: float = 30.0) -> None:
+    """Create the topics that do not exist yet; existing ones are left as they are."""
+    admin = AdminClient(base_config(bootstrap, "hourbank-topics"))
+    wanted = {spec.name: spec for spec in specs}
+    existing = set(admin.list_topics(timeout=timeout).topics)
+    missing = [
+        NewTopic(s.name, num_partitions=s.partitions, replication_factor=1, config=s.config)
+        for name, s in wanted.items()
+        if name not in existing
+    ]
+    if not missing:
+        return
+    for name, future in admin.create_topics(missing, operation_timeout=timeout).items():
+        try:
+            future.result(timeout)
+        except KafkaException as exc:
+            if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                raise RuntimeError(f"could not create topic {name}: {exc}") from exc

@@ -1,0 +1,176 @@
+"""Transactional outbox: events are rows written in the caller's transaction."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    MetaData,
+    Table,
+    Text,
+    Uuid,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Session, sessionmaker
+
+from hourbank_shared.contracts.base import Event
+from hourbank_shared.envelope import CONTENT_TYPE, Envelope
+
+NOTIFY_CHANNEL = "hourbank_outbox"
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    """The outbox table, added to the service's own metadata (and migrations)."""
+    return Table(
+        "outbox",
+        metadata,
+        Column("id", BigInteger, Identity(), primary_key=True),
+        Column("event_id", Uuid, nullable=False, unique=True),
+        Column("event_type", Text, nullable=False),
+        Column("topic", Text, nullable=False),
+        Column("key", Text, nullable=False),
+        Column("payload", Text, nullable=False),
+        Column("headers", JSONB, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("published_at", DateTime(timezone=True)),
+        Index("outbox_pending", "id", postgresql_where=text("published_at IS NULL")),
+    )
+
+
+@dataclass(frozen=True)
+class OutboxRecord:
+    id: int
+    event_id: str
+    topic: str
+    key: str
+    payload: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def kafka_headers(envelope: Envelope) -> dict[str, str]:
+    headers = {
+        "content-type": CONTENT_TYPE,
+        "ce_id": str(envelope.id),
+        "ce_type": envelope.type,
+        "ce_source": envelope.source,
+        "correlation_id": str(envelope.correlationid),
+    }
+    if envelope.traceparent:
+        headers["traceparent"] = envelope.traceparent
+    return headers
+
+
+class Outbox(Protocol):
+    """Port: record an event to be published once the caller's transaction commits."""
+
+    def add(
+        self, event: Event, *, caused_by: Envelope | None = None, time: datetime | None = None
+    ) -> Envelope: ...
+
+
+class OutboxStore(Protocol):
+    """Port the relay reads: pending records in commit-safe order, and marking them."""
+
+    def pending(self, limit: int) -> list[OutboxRecord]: ...
+
+    def mark_published(self, ids: list[int]) -> int:
+        """Mark rows published; returns how many were still pending."""
+        ...
+
+
+def add(session: Session, table: Table, envelope: Envelope, *, topic: str, key: str) -> None:
+    """Insert one outbox row in the session's transaction and wake the relay at commit."""
+    session.execute(
+        insert(table).values(
+            event_id=envelope.id,
+            event_type=envelope.type,
+            topic=topic,
+            key=key,
+            payload=envelope.to_json().decode(),
+            headers=kafka_headers(envelope),
+        )
+    )
+    # NOTIFY is delivered only if and when the transaction commits; duplicates in one
+    # transaction are folded into one by PostgreSQL.
+    session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+
+
+class SqlOutbox:
+    """The outbox of one unit of work: wraps events in envelopes and inserts them."""
+
+    def __init__(self, session: Session, table: Table, source: str) -> None:
+        self._session = session
+        self._table = table
+        self._source = source
+
+    def add(
+        self, event: Event, *, caused_by: Envelope | None = None, time: datetime | None = None
+    ) -> Envelope:
+        envelope = Envelope.wrap(event, source=self._source, caused_by=caused_by, time=time)
+        self.add_envelope(envelope, topic=event.TOPIC, key=event.key())
+        return envelope
+
+    def add_envelope(self, envelope: Envelope, *, topic: str, key: str) -> None:
+        add(self._session, self._table, envelope, topic=topic, key=key)
+
+
+class SqlOutboxStore:
+    """What the relay reads and marks; each call is its own short transaction."""
+
+    def __init__(self, session_factory: sessionmaker[Session], table: Table) -> None:
+        self._sessions = session_factory
+        self._table = table
+
+    def pending(self, limit: int) -> list[OutboxRecord]:
+        t = self._table
+        query = (
+            select(t.c.id, t.c.event_id, t.c.topic, t.c.key, t.c.payload, t.c.headers)
+            .where(t.c.published_at.is_(None))
+            .order_by(t.c.id)
+            .limit(limit)
+        )
+        with self._sessions() as session:
+            rows = session.execute(query).all()
+        return [
+            OutboxRecord(r.id, str(r.event_id), r.topic, r.key, r.payload.encode(), r.headers)
+            for r in rows
+        ]
+
+    def mark_published(self, ids: list[int]) -> int:
+        if not ids:
+            return 0
+        t = self._table
+        with self._sessions.begin() as session:
+            result = session.execute(
+                update(t)
+                .where(t.c.id.in_(ids), t.c.published_at.is_(None))
+                .values(published_at=func.now())
+            )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def purge_published(self, older_than_seconds: float, limit: int = 5000) -> int:
+        """Delete rows published more than the given age ago; returns how many."""
+        t = self._table
+        doomed = (
+            select(t.c.id)
+            .where(
+                t.c.published_at
+                < func.now() - func.make_interval(0, 0, 0, 0, 0, 0, older_than_seconds)
+            )
+            .limit(limit)
+            .scalar_subquery()
+        )
+        with self._sessions.begin() as session:
+            result = session.execute(t.delete().where(t.c.id.in_(doomed)))
+        return int(getattr(result, "rowcount", 0) or 0)
+

@@ -1,0 +1,145 @@
+"""The outbox relay: publishes a service's outbox exactly once, in order per key.
+
+Each batch is produced in one Kafka transaction together with a checkpoint record naming
+the batch's outbox ids; only after that commit are the rows marked published. If the relay
+dies between the two, the next instance (after fencing the old one with the same
+transactional.id) reads the checkpoint and marks those rows instead of publishing them again.
+Pending rows are selected by `published_at IS NULL`, never by a high-water mark, so a row
+whose transaction commits late, with a lower id, is still published.
+"""
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+import psycopg
+from confluent_kafka import KafkaException, Producer
+
+from hourbank_shared.kafka import (
+    checkpoint_spec,
+    checkpoint_topic,
+    ensure_topics,
+    transactional_producer_config,
+)
+from hourbank_shared.outbox import NOTIFY_CHANNEL, OutboxRecord, SqlOutboxStore
+from hourbank_shared.relay import checkpoint, metrics
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RelayConfig:
+    name: str
+    bootstrap: str
+    database_url: str
+    """libpq URL, used for the advisory lock and LISTEN."""
+    batch_size: int = 500
+    idle_wait: float = 0.5
+    retention_seconds: float = 3600.0
+    purge_every_seconds: float = 60.0
+    kafka_timeout: float = 30.0
+
+
+class Relay:
+    def __init__(self, config: RelayConfig, store: SqlOutboxStore) -> None:
+        self._config = config
+        self._store = store
+        self._topic = checkpoint_topic(config.name)
+        self._last_purge = 0.0
+
+    def run(self, stop: threading.Event) -> None:
+        """Hold the service's relay lock, recover, then publish until stopped."""
+        with psycopg.connect(self._config.database_url, autocommit=True) as listener:
+            self._wait_for_lock(listener, stop)
+            if stop.is_set():
+                return
+            listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
+            ensure_topics(self._config.bootstrap, [checkpoint_spec(self._config.name)])
+            producer = Producer(
+                transactional_producer_config(self._config.bootstrap, f"hourbank-relay-{self._config.name}")
+            )
+            # Fences any earlier instance and aborts its open transaction, so the
+            # checkpoint read below sees the final committed state.
+            producer.init_transactions(self._config.kafka_timeout)
+            self._recover()
+            log.info("relay %s active", self._config.name)
+            while not stop.is_set():
+                published = self._publish_batch(producer)
+                self._purge_if_due()
+                if published < self._config.batch_size:
+                    self._wait_for_rows(listener)
+
+    def _wait_for_lock(self, listener: psycopg.Connection, stop: threading.Event) -> None:
+        key = f"hourbank-relay:{self._config.name}"
+        while not stop.is_set():
+            row = listener.execute(
+                "SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (key,)
+            ).fetchone()
+            if row and row[0]:
+                return
+            log.info("relay %s standing by: another instance holds the lock", self._config.name)
+            stop.wait(2.0)
+
+    def _recover(self) -> None:
+        ids = checkpoint.last_checkpoint(
+            self._config.bootstrap, self._topic, self._config.kafka_timeout
+        )
+        if ids:
+            marked = self._store.mark_published(ids)
+            log.info(
+                "relay %s recovered: last batch had %d events, %d were not yet marked",
+                self._config.name, len(ids), marked,
+            )
+
+    def _publish_batch(self, producer: Producer) -> int:
+        records = self._store.pending(self._config.batch_size)
+        if not records:
+            metrics.PENDING.labels(self._config.name).set(0)
+            return 0
+        started = time.perf_counter()
+        ids = [record.id for record in records]
+        producer.begin_transaction()
+        try:
+            for record in records:
+                _produce(producer, record)
+            producer.produce(self._topic, key=self._config.name, value=checkpoint.encode(self._config.name, ids))
+            producer.commit_transaction(self._config.kafka_timeout)
+        except KafkaException:
+            _abort_quietly(producer, self._config.kafka_timeout)
+            raise
+        self._store.mark_published(ids)
+        metrics.PUBLISHED.labels(self._config.name).inc(len(records))
+        metrics.BATCH_SECONDS.labels(self._config.name).observe(time.perf_counter() - started)
+        return len(records)
+
+    def _wait_for_rows(self, listener: psycopg.Connection) -> None:
+        for _ in listener.notifies(timeout=self._config.idle_wait, stop_after=1):
+            pass
+
+    def _purge_if_due(self) -> None:
+        now = time.monotonic()
+        if now - self._last_purge >= self._config.purge_every_seconds:
+            self._last_purge = now
+            self._store.purge_published(self._config.retention_seconds)
+
+
+def _produce(producer: Producer, record: OutboxRecord) -> None:
+    while True:
+        try:
+            producer.produce(
+                record.topic,
+                key=record.key.encode(),
+                value=record.payload,
+                headers=[(k, v.encode()) for k, v in record.headers.items()],
+            )
+            return
+        except BufferError:
+            producer.poll(0.1)
+
+
+def _abort_quietly(producer: Producer, timeout: float) -> None:
+    try:
+        producer.abort_transaction(timeout)
+    except KafkaException:
+        log.warning("abort_transaction failed; the next instance's fencing will abort it")

@@ -1,0 +1,49 @@
+"""Reading a whole topic back as a read_committed consumer would."""
+
+import time
+import uuid
+
+from confluent_kafka import Consumer, KafkaError, TopicPartition
+
+
+def read_all(
+    bootstrap: str, topic: str, expected: int, timeout: float = 120.0
+) -> list[tuple[str, bytes, list[tuple[str, bytes]]]]:
+    """Every committed record of `topic` as (key, value, headers), after at least `expected`
+    arrived and every partition reported its end (so duplicates past `expected` show up)."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"reader-{uuid.uuid4().hex}",
+            "isolation.level": "read_committed",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+            "enable.partition.eof": True,
+        }
+    )
+    partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+    consumer.assign([TopicPartition(topic, p, 0) for p in partitions])
+    records: list[tuple[str, bytes, list[tuple[str, bytes]]]] = []
+    at_end: set[int] = set()
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            message = consumer.poll(0.5)
+            if message is None:
+                continue
+            error = message.error()
+            if error is not None:
+                if error.code() == KafkaError._PARTITION_EOF:
+                    at_end.add(message.partition())
+                    if len(records) >= expected and at_end == set(partitions):
+                        return records
+                    continue
+                raise RuntimeError(str(error))
+            at_end.discard(message.partition())
+            key = message.key()
+            records.append(
+                (key.decode() if key else "", message.value() or b"", message.headers() or [])
+            )
+        return records
+    finally:
+        consumer.close()
