@@ -29,6 +29,7 @@ from hourbank_shared.kafka import (
     consumer_specs,
     dlq_topic,
     ensure_topics,
+    header_pairs,
     idempotent_producer_config,
     replay_topic,
 )
@@ -112,6 +113,7 @@ class ConsumerRunner:
         topics: Sequence[str],
         routes: Mapping[str, Handler],
         retry: RetryPolicy | None = None,
+        instance_id: str | None = None,
     ) -> None:
         self.name = name
         self._topics = [*topics, replay_topic(name)]
@@ -119,7 +121,7 @@ class ConsumerRunner:
         self._retry = retry or RetryPolicy()
         self._dlq = dlq_topic(name)
         self._bootstrap = bootstrap
-        self._consumer = Consumer(consumer_config(bootstrap, name))
+        self._consumer = Consumer(consumer_config(bootstrap, name, instance_id))
         self._producer = Producer(idempotent_producer_config(bootstrap, f"{name}-dlq"))
 
     def run(self, stop: threading.Event) -> None:
@@ -190,7 +192,7 @@ class ConsumerRunner:
                 return Outcome.INTERRUPTED
 
     def _dead_letter(self, message: Message, reason: str, detail: str, attempts: int) -> None:
-        headers = list(message.headers() or [])
+        headers: list[tuple[str, str | bytes | None]] = [*header_pairs(message)]
         headers += [
             ("dlq.reason", reason.encode()),
             ("dlq.error", detail.encode()[:4000]),
@@ -206,5 +208,9 @@ class ConsumerRunner:
         metrics.DEAD_LETTERS.labels(self.name, reason).inc()
         log.error(
             "consumer %s dead-lettered %s@%s: %s: %s",
-            self.name, message.topic(), message.offset(), reason, detail,
+            self.name,
+            message.topic(),
+            message.offset(),
+            reason,
+            detail,
         )

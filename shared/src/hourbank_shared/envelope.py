@@ -1,5 +1,6 @@
 """CloudEvents 1.0 envelope (structured JSON mode) with tracing and correlation extensions."""
 
+import builtins
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 from uuid import UUID, uuid4
@@ -57,7 +58,7 @@ class Envelope(BaseModel):
             causationid=caused_by.id if caused_by is not None else None,
         )
 
-    def payload(self, model: type[E]) -> E:
+    def payload(self, model: builtins.type[E]) -> E:
         """Validate `data` as the given payload model (raises pydantic.ValidationError)."""
         return model.model_validate(self.data)
 

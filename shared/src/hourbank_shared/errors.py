@@ -83,8 +83,12 @@ def install_problem_handlers(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         return problem_response(
-            422, "Unprocessable Content", _describe(errors), "invalid-input",
-            request.url.path, errors=errors,
+            422,
+            "Unprocessable Content",
+            _describe(errors),
+            "invalid-input",
+            request.url.path,
+            errors=errors,
         )
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
@@ -96,8 +100,11 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(
-            500, "Internal Server Error", "an unexpected error occurred; it has been logged",
-            "internal", request.url.path,
+            500,
+            "Internal Server Error",
+            "an unexpected error occurred; it has been logged",
+            "internal",
+            request.url.path,
         )
 
     app.add_exception_handler(Problem, on_problem)

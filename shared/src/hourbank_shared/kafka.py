@@ -3,18 +3,18 @@
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from confluent_kafka import KafkaError, KafkaException
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka import KafkaError, KafkaException, Message
+from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
+
+Config = dict[str, str | int | float | bool]
 
 
-def base_config(bootstrap: str, client_id: str) -> dict[str, str | int | bool]:
+def base_config(bootstrap: str, client_id: str) -> Config:
     return {"bootstrap.servers": bootstrap, "client.id": client_id}
 
 
-def transactional_producer_config(
-    bootstrap: str, transactional_id: str
-) -> dict[str, str | int | bool]:
-    """An idempotent, transactional producer: a second instance with the same id fences the first."""
+def transactional_producer_config(bootstrap: str, transactional_id: str) -> Config:
+    """Idempotent and transactional: a new instance with the same id fences the old one."""
     return {
         **base_config(bootstrap, transactional_id),
         "transactional.id": transactional_id,
@@ -25,14 +25,21 @@ def transactional_producer_config(
     }
 
 
-def idempotent_producer_config(bootstrap: str, client_id: str) -> dict[str, str | int | bool]:
+def idempotent_producer_config(bootstrap: str, client_id: str) -> Config:
     return {**base_config(bootstrap, client_id), "enable.idempotence": True, "acks": "all"}
 
 
-def consumer_config(bootstrap: str, group_id: str) -> dict[str, str | int | bool]:
-    """read_committed; offsets are stored by the runner only after the effect committed."""
+def consumer_config(bootstrap: str, group_id: str, instance_id: str | None = None) -> Config:
+    """read_committed; offsets are stored by the runner only after the effect committed.
+
+    With an `instance_id` (static membership, e.g. the pod name) a restarted process takes
+    its partitions back at once instead of waiting for a rebalance.
+    """
+    static: Config = {"group.instance.id": instance_id} if instance_id else {}
     return {
         **base_config(bootstrap, group_id),
+        **static,
+        "session.timeout.ms": 10000,
         "group.id": group_id,
         "isolation.level": "read_committed",
         "enable.auto.commit": True,
@@ -99,3 +106,13 @@ def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec], timeout: float = 3
         except KafkaException as exc:
             if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
                 raise RuntimeError(f"could not create topic {name}: {exc}") from exc
+
+
+def header_pairs(message: Message) -> list[tuple[str, bytes]]:
+    """A message's headers as (name, bytes) pairs."""
+    raw = message.headers() or []
+    pairs = raw.items() if isinstance(raw, dict) else raw
+    return [
+        (str(name), value.encode() if isinstance(value, str) else bytes(value or b""))
+        for name, value in pairs
+    ]

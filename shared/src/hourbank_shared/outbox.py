@@ -173,4 +173,3 @@ class SqlOutboxStore:
         with self._sessions.begin() as session:
             result = session.execute(t.delete().where(t.c.id.in_(doomed)))
         return int(getattr(result, "rowcount", 0) or 0)
-

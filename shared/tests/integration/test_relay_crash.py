@@ -1,5 +1,6 @@
 """The relay publishes every outbox event exactly once, in order per key, while killed."""
 
+import contextlib
 import json
 import os
 import random
@@ -14,14 +15,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from hourbank_shared.envelope import Envelope
-from hourbank_shared.outbox import add
+from hourbank_shared.outbox import SqlOutboxStore, add
 from hourbank_shared.relay.core import Relay, RelayConfig
-from hourbank_shared.outbox import SqlOutboxStore
 from hourbank_shared.settings import libpq_url
 from hourbank_shared.testing.infra import Infra
-from hourbank_shared.testing.pg import PgStore
-
 from hourbank_shared.testing.kafka import read_all
+from hourbank_shared.testing.pg import PgStore
 
 EVENTS = int(os.environ.get("HOURBANK_CRASH_EVENTS", "3000"))
 KEYS = 60
@@ -53,14 +52,25 @@ def write_events(store: PgStore, topic: str, total: int, pause: float) -> None:
 
 def start_relay(name: str, database_url: str, bootstrap: str, log: Path) -> subprocess.Popen[bytes]:
     command = [
-        sys.executable, "-m", "hourbank_shared.relay", "--name", name,
-        "--database-url", database_url, "--bootstrap", bootstrap, "--batch-size", "40",
+        sys.executable,
+        "-m",
+        "hourbank_shared.relay",
+        "--name",
+        name,
+        "--database-url",
+        database_url,
+        "--bootstrap",
+        bootstrap,
+        "--batch-size",
+        "40",
     ]
     with log.open("ab") as out:
         return subprocess.Popen(command, stdout=out, stderr=out)
 
 
-def assert_exactly_once_in_order(records: list[tuple[str, bytes, list[tuple[str, bytes]]]], total: int) -> None:
+def assert_exactly_once_in_order(
+    records: list[tuple[str, bytes, list[tuple[str, bytes]]]], total: int
+) -> None:
     ids = [Envelope.from_json(value).id for _, value, _ in records]
     duplicates = len(ids) - len(set(ids))
     assert duplicates == 0, f"{duplicates} duplicate event ids on the topic"
@@ -143,11 +153,10 @@ def test_a_batch_published_but_not_marked_is_not_published_again(
     config = RelayConfig(f"window{uuid.uuid4().hex[:8]}", infra.bootstrap, libpq_url(database_url))
     dying = DiesAfterPublishing(store.sessions, store.outbox_table)
     try:
-        try:
+        with contextlib.suppress(SystemExit):
             Relay(config, dying).run(threading.Event())
-        except SystemExit:
-            pass
-        assert dying.died and len(store.pending(100)) == 30, "the batch must still look unpublished"
+        assert dying.died
+        assert len(store.pending(100)) == 30, "the batch must still look unpublished"
         run_until_drained(Relay(config, SqlOutboxStore(store.sessions, store.outbox_table)), store)
     finally:
         store.close()

@@ -10,7 +10,7 @@ import jwt
 
 from hourbank_shared.auth import ADMIN, MEMBER
 
-DEV_SECRET_ENV = "HOURBANK_JWT_SECRET"
+DEV_SECRET_ENV = "HOURBANK_JWT_SECRET"  # noqa: S105 (a variable name, not a secret)
 
 
 def dev_token(

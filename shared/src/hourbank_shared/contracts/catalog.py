@@ -98,7 +98,7 @@ EVENTS: tuple[type[Event], ...] = (
 """All event classes, in documentation order."""
 
 
-class UnknownEventType(KeyError):  # noqa: N818 - the name is part of the public contract
+class UnknownEventType(KeyError):
     """No event class is registered for this CloudEvents type."""
 
     def __init__(self, type_name: str) -> None:

@@ -9,7 +9,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 import yaml
 
@@ -20,6 +20,7 @@ from hourbank_shared.contracts.schemas import envelope_schema, event_schema
 
 EVENTS_DIR = "docs/events"
 SCHEMAS_DIR = f"{EVENTS_DIR}/schemas"
+ASYNCAPI = f"{EVENTS_DIR}/asyncapi.yaml"
 COMMAND = "uv run python -m hourbank_shared.contracts.docs --write"
 
 
@@ -56,7 +57,10 @@ def _readme() -> str:
             for cls in events_on(topic)
         ]
         header = "| type | class | key | meaning |\n|---|---|---|---|"
-        lines.append(f"## `{topic}` (published by {OWNERS[topic]})\n\n{header}\n" + "\n".join(rows))
+        lines.append(
+            f"## `{topic}` (published by the {OWNERS[topic]} service)\n\n{header}\n"
+            + "\n".join(rows)
+        )
     return "\n\n".join(lines) + "\n"
 
 
@@ -64,7 +68,7 @@ def render() -> dict[str, str]:
     """Every generated file, by its path relative to the repository root."""
     files = {
         f"{EVENTS_DIR}/README.md": _readme(),
-        f"{EVENTS_DIR}/asyncapi.yaml": _yaml(document()),
+        ASYNCAPI: _yaml(document()),
         f"{SCHEMAS_DIR}/envelope.json": _json(envelope_schema()),
     }
     for topic in topics.ALL:
@@ -73,35 +77,42 @@ def render() -> dict[str, str]:
     return files
 
 
+class Drift(NamedTuple):
+    kind: Literal["missing", "differs", "extra"]
+    path: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.path}"
+
+
 def _present(root: Path) -> set[str]:
     folder = root / EVENTS_DIR
     return {p.relative_to(root).as_posix() for p in folder.rglob("*") if p.is_file()}
 
 
-def differences(root: Path) -> list[str]:
-    """What differs between docs/events under `root` and what the code generates."""
+def differences(root: Path) -> list[Drift]:
+    """How docs/events under `root` differs from what the code generates."""
     expected = render()
     present = _present(root)
-    problems = [
-        f"missing: {path}" if path not in present else f"differs: {path}"
+    drift = [
+        Drift("missing", path) if path not in present else Drift("differs", path)
         for path, text in expected.items()
         if path not in present or (root / path).read_bytes() != text.encode()
     ]
-    return problems + [f"extra: {path}" for path in sorted(present - expected.keys())]
+    return drift + [Drift("extra", path) for path in sorted(present - expected.keys())]
 
 
-def write(root: Path) -> list[str]:
-    """Make docs/events under `root` match the code; returns what changed."""
-    changes = differences(root)
+def write(root: Path) -> list[Drift]:
+    """Make docs/events under `root` match the code (extra files are removed)."""
+    drift = differences(root)
     for path, text in render().items():
         target = root / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(text.encode())
-    for change in changes:
-        kind, path = change.split(": ", 1)
+    for kind, path in drift:
         if kind == "extra":
             (root / path).unlink()
-    return changes
+    return drift
 
 
 def find_root(start: Path) -> Path:
@@ -122,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     root: Path = args.root or find_root(Path.cwd())
     if args.write:
         for change in write(root):
-            print(f"updated {change}")
+            print(f"fixed {change}")
         return 0
     problems = differences(root)
     for problem in problems:

@@ -25,6 +25,7 @@ def event_schema(cls: type[Event]) -> JsonSchema:
     """The payload schema of one event type, with its CloudEvents type and Kafka topic and key."""
     body = cls.model_json_schema(mode="serialization")
     body.pop("title", None)
+    definitions = body.pop("$defs", None)
     return {
         "$schema": DIALECT,
         "$id": schema_id(cls.TYPE),
@@ -34,6 +35,7 @@ def event_schema(cls: type[Event]) -> JsonSchema:
         "x-kafka-topic": cls.TOPIC,
         "x-kafka-key": cls.KEY,
         **body,
+        **({"$defs": definitions} if definitions else {}),
     }
 
 

@@ -57,7 +57,9 @@ class Relay:
             listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
             ensure_topics(self._config.bootstrap, [checkpoint_spec(self._config.name)])
             producer = Producer(
-                transactional_producer_config(self._config.bootstrap, f"hourbank-relay-{self._config.name}")
+                transactional_producer_config(
+                    self._config.bootstrap, f"hourbank-relay-{self._config.name}"
+                )
             )
             # Fences any earlier instance and aborts its open transaction, so the
             # checkpoint read below sees the final committed state.
@@ -89,7 +91,9 @@ class Relay:
             marked = self._store.mark_published(ids)
             log.info(
                 "relay %s recovered: last batch had %d events, %d were not yet marked",
-                self._config.name, len(ids), marked,
+                self._config.name,
+                len(ids),
+                marked,
             )
 
     def _publish_batch(self, producer: Producer) -> int:
@@ -103,7 +107,9 @@ class Relay:
         try:
             for record in records:
                 _produce(producer, record)
-            producer.produce(self._topic, key=self._config.name, value=checkpoint.encode(self._config.name, ids))
+            producer.produce(
+                self._topic, key=self._config.name, value=checkpoint.encode(self._config.name, ids)
+            )
             producer.commit_transaction(self._config.kafka_timeout)
         except KafkaException:
             _abort_quietly(producer, self._config.kafka_timeout)

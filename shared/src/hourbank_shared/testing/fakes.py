@@ -53,7 +53,11 @@ class FakeOutbox:
 
     def add_envelope(self, envelope: Envelope, *, topic: str, key: str) -> None:
         record = OutboxRecord(
-            self._store.next_id(), str(envelope.id), topic, key, envelope.to_json(),
+            self._store.next_id(),
+            str(envelope.id),
+            topic,
+            key,
+            envelope.to_json(),
             kafka_headers(envelope),
         )
         self.staged.append(record)

@@ -5,6 +5,8 @@ import uuid
 
 from confluent_kafka import Consumer, KafkaError, TopicPartition
 
+from hourbank_shared.kafka import header_pairs
+
 
 def read_all(
     bootstrap: str, topic: str, expected: int, timeout: float = 120.0
@@ -34,16 +36,16 @@ def read_all(
             error = message.error()
             if error is not None:
                 if error.code() == KafkaError._PARTITION_EOF:
-                    at_end.add(message.partition())
+                    at_end.add(message.partition() or 0)
                     if len(records) >= expected and at_end == set(partitions):
                         return records
                     continue
                 raise RuntimeError(str(error))
             at_end.discard(message.partition())
             key = message.key()
-            records.append(
-                (key.decode() if key else "", message.value() or b"", message.headers() or [])
-            )
+            assert not isinstance(key, str)
+            headers = header_pairs(message)
+            records.append((key.decode() if key else "", message.value() or b"", headers))
         return records
     finally:
         consumer.close()

@@ -1,0 +1,205 @@
+"""Relay benchmark: throughput, outbox → consumer latency, and the raw broker beside them.
+
+Prints figures; asserts nothing. Needs the local infrastructure (`make bench` starts it).
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from confluent_kafka import Consumer, Producer, TopicPartition
+
+from hourbank_shared.envelope import Envelope
+from hourbank_shared.kafka import TopicSpec, ensure_topics
+from hourbank_shared.outbox import add
+from hourbank_shared.testing.infra import fresh_database, provide
+from hourbank_shared.testing.pg import PgStore
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def summary(label: str, millis: list[float]) -> None:
+    print(
+        f"  {label:<34} n={len(millis):>6}  p50={percentile(millis, 50):7.2f} ms"
+        f"  p99={percentile(millis, 99):7.2f} ms  max={max(millis):7.2f} ms"
+    )
+
+
+class Receiver(threading.Thread):
+    """A read_committed consumer recording, per message, arrival time minus sent time."""
+
+    def __init__(self, bootstrap: str, topic: str, sent_at: Callable[[bytes], float]) -> None:
+        super().__init__(daemon=True)
+        self.latencies: list[float] = []
+        self.count = 0
+        self._sent_at = sent_at
+        self._stop = threading.Event()
+        self._consumer = Consumer(
+            {
+                "bootstrap.servers": bootstrap,
+                "group.id": f"bench-{uuid.uuid4().hex}",
+                "isolation.level": "read_committed",
+                "fetch.wait.max.ms": 5,
+                "enable.auto.commit": False,
+            }
+        )
+        partitions = self._consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        self._consumer.assign([TopicPartition(topic, p, 0) for p in partitions])
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            message = self._consumer.poll(0.1)
+            if message is None or message.error():
+                continue
+            self.latencies.append((time.time() - self._sent_at(message.value() or b"")) * 1000)
+            self.count += 1
+        self._consumer.close()
+
+    def wait_for(self, total: int, timeout: float = 300) -> None:
+        deadline = time.monotonic() + timeout
+        while self.count < total and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.join(10)
+
+
+def paced(count: int, rate: float, send: Callable[[int], None]) -> None:
+    start = time.perf_counter()
+    for n in range(count):
+        delay = start + n / rate - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        send(n)
+
+
+def raw_broker(bootstrap: str, count: int, rate: float) -> None:
+    topic = f"bench.raw.{uuid.uuid4().hex[:8]}"
+    ensure_topics(bootstrap, [TopicSpec(topic, 6)])
+    receiver = Receiver(bootstrap, topic, lambda value: float(value))
+    receiver.start()
+    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "linger.ms": 0})
+
+    def send(n: int) -> None:
+        producer.produce(topic, key=str(n % 60).encode(), value=repr(time.time()).encode())
+        producer.poll(0)
+
+    paced(count, rate, send)
+    producer.flush(30)
+    receiver.wait_for(count)
+    receiver.stop()
+    summary(f"raw broker produce→consume @{rate:.0f}/s", receiver.latencies)
+
+
+def envelope(key: str, n: int) -> Envelope:
+    return Envelope(
+        source="/hourbank/bench",
+        type="hourbank.bench.pinged.v1",
+        subject=key,
+        time=datetime.now(UTC),
+        data={"n": n, "sent": time.time()},
+        correlationid=uuid.uuid4(),
+    )
+
+
+def sent_in_envelope(value: bytes) -> float:
+    return float(json.loads(value)["data"]["sent"])
+
+
+def start_relay(name: str, database_url: str, bootstrap: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hourbank_shared.relay",
+            "--name",
+            name,
+            "--database-url",
+            database_url,
+            "--bootstrap",
+            bootstrap,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def relay_throughput(bootstrap: str, database_url: str, count: int) -> None:
+    store = PgStore(database_url)
+    topic = f"bench.relay.{uuid.uuid4().hex[:8]}"
+    ensure_topics(bootstrap, [TopicSpec(topic, 6)])
+    for start in range(0, count, 500):
+        with store.sessions.begin() as session:
+            for n in range(start, min(start + 500, count)):
+                add(session, store.outbox_table, envelope(f"k{n % 60}", n), topic=topic, key="k")
+    receiver = Receiver(bootstrap, topic, sent_in_envelope)
+    receiver.start()
+    began = time.perf_counter()
+    relay = start_relay(f"bench{uuid.uuid4().hex[:6]}", database_url, bootstrap)
+    receiver.wait_for(count)
+    elapsed = time.perf_counter() - began
+    relay.terminate()
+    relay.wait(30)
+    receiver.stop()
+    store.close()
+    print(
+        f"  relay throughput (backlog of {count}, incl. start-up)"
+        f"  {receiver.count / elapsed:8.0f} events/s  ({elapsed:.2f} s)"
+    )
+
+
+def outbox_latency(bootstrap: str, database_url: str, count: int, rate: float) -> None:
+    store = PgStore(database_url)
+    topic = f"bench.lat.{uuid.uuid4().hex[:8]}"
+    ensure_topics(bootstrap, [TopicSpec(topic, 6)])
+    relay = start_relay(f"bench{uuid.uuid4().hex[:6]}", database_url, bootstrap)
+    receiver = Receiver(bootstrap, topic, sent_in_envelope)
+    receiver.start()
+    time.sleep(3)  # let the relay take its lock and fence before timing starts
+
+    def send(n: int) -> None:
+        with store.sessions.begin() as session:
+            add(
+                session,
+                store.outbox_table,
+                envelope(f"k{n % 60}", n),
+                topic=topic,
+                key=f"k{n % 60}",
+            )
+
+    paced(count, rate, send)
+    receiver.wait_for(count)
+    relay.terminate()
+    relay.wait(30)
+    receiver.stop()
+    store.close()
+    summary(f"outbox insert→consume @{rate:.0f}/s", receiver.latencies)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=20000, help="backlog for throughput")
+    parser.add_argument("--latency-events", type=int, default=2000)
+    parser.add_argument("--rate", type=float, default=200.0, help="events/s for latency runs")
+    args = parser.parse_args()
+    with provide() as infra:
+        print(f"HourBank relay benchmark — broker {infra.bootstrap}")
+        raw_broker(infra.bootstrap, args.latency_events, args.rate)
+        with fresh_database(infra, "bench") as url:
+            outbox_latency(infra.bootstrap, url, args.latency_events, args.rate)
+        with fresh_database(infra, "bench") as url:
+            relay_throughput(infra.bootstrap, url, args.events)
+
+
+if __name__ == "__main__":
+    main()
