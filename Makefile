@@ -3,6 +3,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 INFRA := infra/hb-infra
 WITH_ENV := eval "$$($(INFRA) env)" &&
+# development only: services and `make token` sign and verify with this unless it is set
+export HOURBANK_JWT_SECRET ?= hourbank-development-secret-change-me-0123456789
 
 .PHONY: help setup up down status test unit lint bench token
 
@@ -35,7 +37,7 @@ unit: setup  ## run the tests that need no broker or database
 lint: setup  ## ruff, formatting, mypy, and the event documents in step with the code
 	uv run ruff check .
 	uv run ruff format --check .
-	uv run mypy shared/src
+	uv run mypy shared/src services/*/src
 	uv run python -m hourbank_shared.contracts.docs --check
 
 bench: setup  ## relay and broker latency/throughput figures (prints, asserts nothing)
