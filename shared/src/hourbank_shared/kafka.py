@@ -108,6 +108,21 @@ def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec], timeout: float = 3
                 raise RuntimeError(f"could not create topic {name}: {exc}") from exc
 
 
+def topic_names(bootstrap: str, timeout: float = 30.0) -> set[str]:
+    admin = AdminClient(base_config(bootstrap, "hourbank-topics"))
+    return set(admin.list_topics(timeout=timeout).topics)
+
+
+def delete_topics(bootstrap: str, names: Iterable[str], timeout: float = 30.0) -> None:
+    """Delete topics, waiting for the broker to accept each deletion."""
+    names = list(names)
+    if not names:
+        return
+    admin = AdminClient(base_config(bootstrap, "hourbank-topics"))
+    for future in admin.delete_topics(names, operation_timeout=timeout).values():
+        future.result(timeout)
+
+
 def header_pairs(message: Message) -> list[tuple[str, bytes]]:
     """A message's headers as (name, bytes) pairs."""
     raw = message.headers() or []

@@ -5,14 +5,21 @@ from collections.abc import Iterator
 
 import pytest
 
-from hourbank_shared.kafka import TopicSpec, ensure_topics
+from hourbank_shared.kafka import TopicSpec, delete_topics, ensure_topics, topic_names
 from hourbank_shared.testing.infra import Infra, fresh_database, provide
+from hourbank_shared.topics import all_specs
 
 
 @pytest.fixture(scope="session")
 def infra() -> Iterator[Infra]:
     with provide() as provided:
+        before = topic_names(provided.bootstrap)
         yield provided
+        # tests create uniquely named topics (and DLQ/checkpoint topics for them):
+        # leave the broker as it was, but for the contract's own topics
+        keep = before | {spec.name for spec in all_specs()}
+        created = [t for t in topic_names(provided.bootstrap) - keep if not t.startswith("_")]
+        delete_topics(provided.bootstrap, created)
 
 
 @pytest.fixture
