@@ -186,12 +186,21 @@ class ConsumerRunner:
             except Exception as exc:
                 log.exception("consumer %s: handler failed on %s", self.name, envelope.id)
                 if attempt >= self._retry.max_attempts:
-                    self._dead_letter(message, "handler_failed", repr(exc), attempts=attempt)
+                    self._dead_letter(
+                        message, "handler_failed", repr(exc), attempts=attempt, envelope=envelope
+                    )
                     return Outcome.DEAD_LETTERED
             if stop.wait(self._retry.backoff(attempt)):
                 return Outcome.INTERRUPTED
 
-    def _dead_letter(self, message: Message, reason: str, detail: str, attempts: int) -> None:
+    def _dead_letter(
+        self,
+        message: Message,
+        reason: str,
+        detail: str,
+        attempts: int,
+        envelope: Envelope | None = None,
+    ) -> None:
         headers: list[tuple[str, str | bytes | None]] = [*header_pairs(message)]
         headers += [
             ("dlq.reason", reason.encode()),
@@ -202,6 +211,11 @@ class ConsumerRunner:
             ("dlq.offset", str(message.offset()).encode()),
             ("dlq.attempts", str(attempts).encode()),
         ]
+        if envelope is not None:
+            headers += [
+                ("dlq.event_id", str(envelope.id).encode()),
+                ("dlq.event_type", envelope.type.encode()),
+            ]
         self._producer.produce(self._dlq, key=message.key(), value=message.value(), headers=headers)
         if self._producer.flush(30) != 0:
             raise RuntimeError(f"dead letter for {message.topic()}@{message.offset()} not acked")

@@ -10,10 +10,11 @@ from confluent_kafka import Producer
 
 from hourbank_shared.consumer import ConsumerRunner, RetryPolicy
 from hourbank_shared.contracts.members import MemberRegistered
+from hourbank_shared.dlq import dead_letters, replay
 from hourbank_shared.envelope import Envelope
 from hourbank_shared.kafka import dlq_topic
 from hourbank_shared.testing.infra import Infra
-from hourbank_shared.testing.kafka import read_all
+from hourbank_shared.topic_reader import read_all
 
 
 def registered(member_id: uuid.UUID) -> Envelope:
@@ -78,3 +79,53 @@ def test_poison_messages_are_dead_lettered_with_the_reason_and_the_rest_is_handl
     assert dead[0][1] == b"{not json"
     assert "member_id" in dict(dead[2][2])["dlq.error"].decode()
     assert "cannot handle this one" in dict(dead[3][2])["dlq.error"].decode()
+
+
+def run_until(runner: ConsumerRunner, done: Any, timeout: float = 60) -> None:
+    stop = threading.Event()
+    thread = threading.Thread(target=runner.run, args=(stop,))
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    stop.set()
+    thread.join(30)
+
+
+def test_a_replayed_dead_letter_is_handled_by_its_consumer_only(
+    infra: Infra, new_topic: Any
+) -> None:
+    topic = new_topic("replay", partitions=1)
+    name = f"replaytest{uuid.uuid4().hex[:8]}"
+    member = uuid.uuid4()
+    sent = registered(member)
+    producer = Producer({"bootstrap.servers": infra.bootstrap})
+    producer.produce(topic, key=b"k", value=sent.to_json())
+    producer.flush(10)
+    broken = True
+    handled: list[uuid.UUID] = []
+
+    def handle(envelope: Envelope, event: MemberRegistered) -> None:
+        if broken:
+            raise RuntimeError("downstream bug")
+        handled.append(envelope.id)
+
+    def runner() -> ConsumerRunner:
+        return ConsumerRunner(
+            name=name,
+            bootstrap=infra.bootstrap,
+            topics=[topic],
+            routes={MemberRegistered.TYPE: handle},
+            retry=RetryPolicy(max_attempts=2, first_backoff=0.01),
+        )
+
+    run_until(runner(), lambda: dead_letters(infra.bootstrap, name))
+    [letter] = dead_letters(infra.bootstrap, name)
+    assert letter.header("dlq.reason") == "handler_failed"
+    assert letter.header("dlq.event_id") == str(sent.id)
+
+    broken = False
+    assert replay(infra.bootstrap, name) == 1
+    run_until(runner(), lambda: handled)
+    assert handled == [sent.id]
+    assert len(read_all(infra.bootstrap, topic, expected=1, timeout=10)) == 1

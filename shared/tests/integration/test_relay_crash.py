@@ -19,8 +19,8 @@ from hourbank_shared.outbox import SqlOutboxStore, add
 from hourbank_shared.relay.core import Relay, RelayConfig
 from hourbank_shared.settings import libpq_url
 from hourbank_shared.testing.infra import Infra
-from hourbank_shared.testing.kafka import read_all
 from hourbank_shared.testing.pg import PgStore
+from hourbank_shared.topic_reader import read_all
 
 EVENTS = int(os.environ.get("HOURBANK_CRASH_EVENTS", "3000"))
 KEYS = 60

@@ -1,4 +1,4 @@
-"""Reading a whole topic back as a read_committed consumer would."""
+"""Reading a whole topic back as a read_committed consumer would (tools and tests)."""
 
 import time
 import uuid
@@ -23,7 +23,11 @@ def read_all(
             "enable.partition.eof": True,
         }
     )
-    partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+    metadata = consumer.list_topics(topic, timeout=10).topics[topic]
+    partitions = metadata.partitions
+    if metadata.error is not None or not partitions:
+        consumer.close()
+        return []
     consumer.assign([TopicPartition(topic, p, 0) for p in partitions])
     records: list[tuple[str, bytes, list[tuple[str, bytes]]]] = []
     at_end: set[int] = set()
