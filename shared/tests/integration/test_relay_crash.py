@@ -174,3 +174,32 @@ def test_a_batch_published_but_not_marked_is_not_published_again(
     finally:
         store.close()
     assert_exactly_once_in_order(read_all(infra.bootstrap, topic, 30, timeout=30), 30)
+
+
+def test_a_second_relay_stands_by_until_the_active_one_dies(
+    infra: Infra, database_url: str, new_topic, tmp_path: Path
+) -> None:
+    topic = new_topic("relay-standby", partitions=2)
+    store = PgStore(database_url)
+    name = f"standby{uuid.uuid4().hex[:8]}"
+    first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
+    first = start_relay(name, database_url, infra.bootstrap, first_log)
+    wait_until_active(first_log, starts=1)
+    second = start_relay(name, database_url, infra.bootstrap, second_log)
+    try:
+        deadline = time.monotonic() + 30
+        while "standing by" not in second_log.read_text():
+            assert time.monotonic() < deadline, "the second relay never stood by"
+            time.sleep(0.1)
+        assert " active" not in second_log.read_text()
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        wait_until_active(second_log, starts=1)
+        write_events(store, topic, 50, 0)
+        wait_until_drained(store, 60)
+    finally:
+        for relay in (first, second):
+            relay.kill()
+            relay.wait(30)
+        store.close()
+    assert_exactly_once_in_order(read_all(infra.bootstrap, topic, 50, timeout=30), 50)
