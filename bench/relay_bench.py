@@ -5,8 +5,6 @@ Prints figures; asserts nothing. Needs the local infrastructure (`make bench` st
 
 import argparse
 import json
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -20,6 +18,7 @@ from hourbank_shared.kafka import TopicSpec, ensure_topics
 from hourbank_shared.outbox import add
 from hourbank_shared.testing.infra import fresh_database, provide
 from hourbank_shared.testing.pg import PgStore
+from hourbank_shared.testing.processes import start_relay
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -116,24 +115,6 @@ def envelope(key: str, n: int) -> Envelope:
 
 def sent_in_envelope(value: bytes) -> float:
     return float(json.loads(value)["data"]["sent"])
-
-
-def start_relay(name: str, database_url: str, bootstrap: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "hourbank_shared.relay",
-            "--name",
-            name,
-            "--database-url",
-            database_url,
-            "--bootstrap",
-            bootstrap,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 def relay_throughput(bootstrap: str, database_url: str, count: int) -> None:

@@ -5,8 +5,6 @@ import json
 import os
 import random
 import signal
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -20,6 +18,7 @@ from hourbank_shared.relay.core import Relay, RelayConfig
 from hourbank_shared.settings import libpq_url
 from hourbank_shared.testing.infra import Infra
 from hourbank_shared.testing.pg import PgStore
+from hourbank_shared.testing.processes import start_relay
 from hourbank_shared.topic_reader import read_all
 
 EVENTS = int(os.environ.get("HOURBANK_CRASH_EVENTS", "3000"))
@@ -48,24 +47,6 @@ def write_events(store: PgStore, topic: str, total: int, pause: float) -> None:
                 add(session, store.outbox_table, envelope, topic=topic, key=key)
         written += size
         time.sleep(pause)
-
-
-def start_relay(name: str, database_url: str, bootstrap: str, log: Path) -> subprocess.Popen[bytes]:
-    command = [
-        sys.executable,
-        "-m",
-        "hourbank_shared.relay",
-        "--name",
-        name,
-        "--database-url",
-        database_url,
-        "--bootstrap",
-        bootstrap,
-        "--batch-size",
-        "40",
-    ]
-    with log.open("ab") as out:
-        return subprocess.Popen(command, stdout=out, stderr=out)
 
 
 def assert_exactly_once_in_order(
@@ -106,7 +87,7 @@ def test_relay_killed_at_random_publishes_each_event_once_in_key_order(
     name = f"crash{uuid.uuid4().hex[:8]}"
     log = tmp_path / "relay.log"
     writer = threading.Thread(target=write_events, args=(store, topic, EVENTS, 0.1))
-    relay = start_relay(name, database_url, infra.bootstrap, log)
+    relay = start_relay(name, database_url, infra.bootstrap, log, batch_size=40)
     writer.start()
     kills = 0
     try:
@@ -116,7 +97,7 @@ def test_relay_killed_at_random_publishes_each_event_once_in_key_order(
             relay.send_signal(signal.SIGKILL)
             relay.wait()
             kills += 1
-            relay = start_relay(name, database_url, infra.bootstrap, log)
+            relay = start_relay(name, database_url, infra.bootstrap, log, batch_size=40)
         writer.join()
         wait_until_drained(store)
     finally:
