@@ -34,6 +34,7 @@ from hourbank_shared.kafka import (
     replay_topic,
 )
 from hourbank_shared.logs import correlation
+from hourbank_shared.validation import describe_errors
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ def decode(value: bytes | None) -> tuple[Envelope, Event]:
     try:
         envelope = Envelope.from_json(value)
     except ValidationError as exc:
-        raise PoisonMessage("unparseable", _first_error(exc)) from exc
+        raise PoisonMessage("unparseable", describe_errors(exc.errors(), "message")) from exc
     try:
         model = event_class(envelope.type)
     except UnknownEventType as exc:
@@ -91,17 +92,9 @@ def decode(value: bytes | None) -> tuple[Envelope, Event]:
     try:
         return envelope, envelope.payload(model)
     except ValidationError as exc:
-        raise PoisonMessage("schema_invalid", f"{envelope.type}: {_first_error(exc)}") from exc
-
-
-def _first_error(exc: ValidationError) -> str:
-    errors = exc.errors()
-    if not errors:
-        return str(exc)
-    first = errors[0]
-    where = ".".join(str(part) for part in first.get("loc", ())) or "message"
-    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-    return f"{where}: {first.get('msg')}{more}"
+        raise PoisonMessage(
+            "schema_invalid", f"{envelope.type}: {describe_errors(exc.errors(), 'message')}"
+        ) from exc
 
 
 class ConsumerRunner:

@@ -7,6 +7,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hourbank_shared.validation import describe_errors
+
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://hourbank.dev/problems/"
 
@@ -59,14 +61,6 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-def _describe(errors: list[Any]) -> str:
-    parts = []
-    for error in errors[:5]:
-        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "request"
-        parts.append(f"{where}: {error.get('msg')}")
-    return "; ".join(parts)
-
-
 def install_problem_handlers(app: FastAPI) -> None:
     """Render every error, ours and the framework's, as problem+json."""
 
@@ -85,7 +79,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(
             422,
             "Unprocessable Content",
-            _describe(errors),
+            describe_errors(errors, "request"),
             "invalid-input",
             request.url.path,
             errors=errors,

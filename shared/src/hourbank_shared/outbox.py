@@ -1,4 +1,10 @@
-"""Transactional outbox: events are rows written in the caller's transaction."""
+"""Transactional outbox: events are rows written in the caller's transaction.
+
+The relay publishes pending rows in id order. Per key that is commit order as long as the
+writers of one aggregate serialize on it (they lock or version the aggregate row before
+adding its events), which every handler does; rows of different keys may commit out of
+id order, which is harmless because pending rows are found by `published_at IS NULL`.
+"""
 
 from dataclasses import dataclass, field
 from datetime import datetime
