@@ -1,0 +1,228 @@
+"""Repositories over one session: accounts and holds are locked as they load, the ledger appended.
+
+Each repository remembers the version it loaded; a save updates only what changed and only if the
+row still has that version, so a write that somehow skipped the lock fails instead of being lost.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, Row, Table, insert, select, update
+from sqlalchemy.orm import Session
+
+from hourbank_escrow.adapters import tables as t
+from hourbank_escrow.domain import (
+    Account,
+    AccountRef,
+    AccountStatus,
+    Balance,
+    Entry,
+    Hold,
+    SystemAccount,
+    Tombstone,
+    Transaction,
+)
+from hourbank_shared.contracts.enums import HoldStatus
+
+
+class ConcurrentUpdate(Exception):
+    """A row changed since it was loaded: the unit of work must be retried."""
+
+
+def key(ref: AccountRef) -> str:
+    return str(ref)
+
+
+def ref_of(value: str) -> AccountRef:
+    return SystemAccount(value) if value in set(SystemAccount) else UUID(value)
+
+
+class SqlAccounts:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._loaded: dict[AccountRef, int] = {}
+
+    def lock(self, member_ids: Iterable[UUID], *, system: bool = True) -> list[Account]:
+        """The members' accounts that exist, and the system accounts, locked FOR UPDATE.
+
+        Rows are locked in key order (ORDER BY under FOR UPDATE locks as it returns them), so two
+        units of work locking overlapping sets wait for each other instead of deadlocking.
+        """
+        refs: list[AccountRef] = [*member_ids, *(SystemAccount if system else ())]
+        query = (
+            select(t.accounts)
+            .where(t.accounts.c.ref.in_(sorted({key(ref) for ref in refs})))
+            .order_by(t.accounts.c.ref)
+            .with_for_update()
+        )
+        loaded = [_account(row) for row in self._session.execute(query)]
+        self._loaded.update((account.ref, account.version) for account in loaded)
+        return loaded
+
+    def save(self, accounts: Iterable[Account]) -> None:
+        """Inserts accounts opened in this unit of work, updates the loaded ones that changed."""
+        for account in sorted(accounts, key=lambda a: key(a.ref)):
+            values = {
+                "total": account.total,
+                "escrowed": account.escrowed,
+                "credit_limit": account.credit_limit,
+                "status": account.status.value,
+                "version": account.version,
+            }
+            loaded_version = self._loaded.get(account.ref)
+            if loaded_version is None:
+                row = {"ref": key(account.ref), "member_id": account.member_id, **values}
+                self._session.execute(insert(t.accounts).values(row))
+            elif loaded_version != account.version:
+                row_key = t.accounts.c.ref == key(account.ref)
+                _update(self._session, t.accounts, row_key, loaded_version, values)
+            self._loaded[account.ref] = account.version
+
+
+class SqlLedger:
+    """The append-only ledger: transactions, their postings and the member-side entries."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def append(self, transactions: Sequence[Transaction], entries: Sequence[Entry]) -> None:
+        if not transactions:
+            return
+        self._session.execute(insert(t.transactions), [_transaction(tx) for tx in transactions])
+        postings = [
+            {
+                "transaction_id": tx.id,
+                "position": position,
+                "account": key(posting.account),
+                "amount": posting.amount,
+                "held_for": posting.held_for,
+            }
+            for tx in transactions
+            for position, posting in enumerate(tx.postings)
+        ]
+        self._session.execute(insert(t.postings), postings)
+        if entries:
+            self._session.execute(insert(t.entries), [_entry_row(entry) for entry in entries])
+
+    def entries_of(self, member_id: UUID) -> list[Entry]:
+        """A member's entries in the order they were posted."""
+        query = (
+            select(t.entries).where(t.entries.c.member_id == member_id).order_by(t.entries.c.seq)
+        )
+        return [
+            Entry(
+                row.transaction_id,
+                row.member_id,
+                Balance(row.total_before, row.escrowed_before),
+                Balance(row.total_after, row.escrowed_after),
+                id=row.id,
+            )
+            for row in self._session.execute(query)
+        ]
+
+
+class SqlHolds:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._loaded: dict[UUID, int] = {}
+
+    def lock(self, request_id: UUID) -> Hold | None:
+        query = select(t.holds).where(t.holds.c.request_id == request_id).with_for_update()
+        row = self._session.execute(query).first()
+        if row is None:
+            return None
+        hold = _hold(row)
+        self._loaded[hold.request_id] = hold.version
+        return hold
+
+    def save(self, hold: Hold) -> None:
+        values = {
+            "status": hold.status.value if hold.status is not None else None,
+            "amount": hold.amount,
+            "dispute_id": hold.dispute_id,
+            "dismissed_disputes": list(hold.dismissed_disputes),
+            "provider_amount": hold.provider_amount,
+            "requester_refund": hold.requester_refund,
+            "tombstone": hold.tombstone.value if hold.tombstone is not None else None,
+            "version": hold.version,
+        }
+        loaded_version = self._loaded.get(hold.request_id)
+        if loaded_version is None:
+            identity = {
+                "request_id": hold.request_id,
+                "id": hold.id,
+                "requester_id": hold.requester_id,
+                "provider_id": hold.provider_id,
+            }
+            self._session.execute(insert(t.holds).values({**identity, **values}))
+        elif loaded_version != hold.version:
+            row_key = t.holds.c.request_id == hold.request_id
+            _update(self._session, t.holds, row_key, loaded_version, values)
+        self._loaded[hold.request_id] = hold.version
+
+
+def _update(
+    session: Session,
+    table: Table,
+    row_key: ColumnElement[bool],
+    loaded_version: int,
+    values: Mapping[str, object],
+) -> None:
+    statement = update(table).where(row_key, table.c.version == loaded_version).values(values)
+    result = session.execute(statement)
+    if getattr(result, "rowcount", 0) != 1:
+        raise ConcurrentUpdate(f"{table.name} row changed since version {loaded_version}")
+
+
+def _account(row: Row[tuple[object, ...]]) -> Account:
+    m = row._mapping
+    return Account(
+        ref_of(m["ref"]),
+        total=m["total"],
+        escrowed=m["escrowed"],
+        credit_limit=m["credit_limit"],
+        status=AccountStatus(m["status"]),
+        version=m["version"],
+    )
+
+
+def _hold(row: Row[tuple[object, ...]]) -> Hold:
+    m = row._mapping
+    return Hold(
+        m["request_id"],
+        m["requester_id"],
+        m["provider_id"],
+        status=HoldStatus(m["status"]) if m["status"] is not None else None,
+        amount=m["amount"],
+        id=m["id"],
+        dispute_id=m["dispute_id"],
+        dismissed_disputes=tuple(m["dismissed_disputes"]),
+        provider_amount=m["provider_amount"],
+        requester_refund=m["requester_refund"],
+        tombstone=Tombstone(m["tombstone"]) if m["tombstone"] is not None else None,
+        version=m["version"],
+    )
+
+
+def _transaction(tx: Transaction) -> dict[str, object]:
+    return {
+        "id": tx.id,
+        "type": tx.type.value,
+        "posted_at": tx.posted_at,
+        "causation_id": tx.causation_id,
+        "request_id": tx.request_id,
+        "dispute_id": tx.dispute_id,
+        "reason": tx.reason,
+    }
+
+
+def _entry_row(entry: Entry) -> dict[str, object]:
+    return {
+        "id": entry.id,
+        "transaction_id": entry.transaction_id,
+        "member_id": entry.member_id,
+        "total_before": entry.before.total,
+        "escrowed_before": entry.before.escrowed,
+        "total_after": entry.after.total,
+        "escrowed_after": entry.after.escrowed,
+    }

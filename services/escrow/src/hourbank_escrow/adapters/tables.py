@@ -1,0 +1,114 @@
+"""The escrow service's tables: accounts, the append-only ledger, holds, inbox and outbox."""
+
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    Table,
+    Text,
+    Uuid,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from hourbank_shared.inbox import inbox_table
+from hourbank_shared.outbox import outbox_table
+
+metadata = MetaData()
+
+
+def hours(name: str, *, nullable: bool = False) -> Column[Decimal]:
+    return Column(name, Numeric(14, 2), nullable=nullable)
+
+
+accounts = Table(
+    "accounts",
+    metadata,
+    # A member's id as text, or a system account's code: one key space, so locks sort by it.
+    Column("ref", Text, primary_key=True),
+    Column("member_id", Uuid, unique=True),
+    hours("total"),
+    hours("escrowed"),
+    hours("credit_limit"),
+    Column("status", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("member_id IS NULL OR ref = member_id::text", name="accounts_ref_is_member"),
+    CheckConstraint("escrowed >= 0 AND credit_limit >= 0", name="accounts_non_negative"),
+)
+
+transactions = Table(
+    "transactions",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("type", Text, nullable=False),
+    Column("posted_at", DateTime(timezone=True), nullable=False),
+    Column("causation_id", Uuid),
+    Column("request_id", Uuid),
+    Column("dispute_id", Uuid),
+    Column("reason", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("transactions_request", "request_id"),
+)
+
+postings = Table(
+    "postings",
+    metadata,
+    Column("transaction_id", Uuid, ForeignKey("transactions.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("account", Text, ForeignKey("accounts.ref"), nullable=False),
+    hours("amount"),
+    Column("held_for", Uuid),
+    CheckConstraint("amount <> 0", name="postings_non_zero"),
+    CheckConstraint("(account = 'escrow') = (held_for IS NOT NULL)", name="postings_held_for"),
+    Index("postings_account", "account"),
+    Index("postings_held_for", "held_for"),
+)
+
+entries = Table(
+    "entries",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    # Append order, so a member's statement reads in the order it was posted.
+    Column("seq", BigInteger, Identity(), nullable=False, unique=True),
+    Column("transaction_id", Uuid, ForeignKey("transactions.id"), nullable=False),
+    Column("member_id", Uuid, nullable=False),
+    hours("total_before"),
+    hours("escrowed_before"),
+    hours("total_after"),
+    hours("escrowed_after"),
+    Index("entries_member", "member_id", "seq"),
+    Index("entries_transaction", "transaction_id"),
+)
+
+holds = Table(
+    "holds",
+    metadata,
+    Column("request_id", Uuid, primary_key=True),
+    Column("id", Uuid, nullable=False, unique=True),
+    Column("requester_id", Uuid, nullable=False),
+    Column("provider_id", Uuid, nullable=False),
+    Column("status", Text),
+    hours("amount"),
+    Column("dispute_id", Uuid),
+    Column("dismissed_disputes", ARRAY(Uuid), nullable=False, server_default=text("'{}'::uuid[]")),
+    hours("provider_amount", nullable=True),
+    hours("requester_refund", nullable=True),
+    Column("tombstone", Text),
+    Column("version", Integer, nullable=False),
+    Index("holds_requester", "requester_id"),
+    Index("holds_provider", "provider_id"),
+)
+
+outbox = outbox_table(metadata)
+inbox = inbox_table(metadata)

@@ -1,0 +1,60 @@
+"""One unit of work: one session and transaction for repositories, inbox and outbox."""
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from hourbank_escrow.adapters import tables
+from hourbank_escrow.adapters.repositories import SqlAccounts, SqlHolds, SqlLedger
+from hourbank_escrow.domain import Hold, Ledger
+from hourbank_shared.inbox import SqlInbox
+from hourbank_shared.outbox import SqlOutbox
+
+SOURCE = "/hourbank/escrow"
+
+
+class SqlUnitOfWork:
+    """`with uow: ...; uow.commit()`; leaving without a commit rolls everything back."""
+
+    session: Session
+    accounts: SqlAccounts
+    holds: SqlHolds
+    ledger: SqlLedger
+    inbox: SqlInbox
+    outbox: SqlOutbox
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._sessions = session_factory
+
+    def __enter__(self) -> Self:
+        self.session = self._sessions()
+        self.accounts = SqlAccounts(self.session)
+        self.holds = SqlHolds(self.session)
+        self.ledger = SqlLedger(self.session)
+        self.inbox = SqlInbox(self.session, tables.inbox)
+        self.outbox = SqlOutbox(self.session, tables.outbox, SOURCE)
+        self._committed = False
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def save(self, ledger: Ledger, *holds: Hold) -> None:
+        """Writes what a command did: its accounts, what it posted, the holds it touched."""
+        self.accounts.save(ledger.accounts.values())
+        self.ledger.append(ledger.transactions, ledger.entries)
+        for hold in holds:
+            self.holds.save(hold)
+
+    def commit(self) -> None:
+        if self._committed:
+            raise RuntimeError("a unit of work commits once")
+        self.session.commit()
+        self._committed = True

@@ -1,0 +1,38 @@
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, select
+
+from hourbank_escrow.adapters import tables
+from hourbank_shared.db import make_engine
+
+pytestmark = pytest.mark.integration
+
+
+def test_upgrade_head_creates_the_schema_of_the_metadata(migrated_url: str) -> None:
+    engine = make_engine(migrated_url, pool_size=1)
+    try:
+        with engine.connect() as connection:
+            diffs = compare_metadata(MigrationContext.configure(connection), tables.metadata)
+            names = set(inspect(connection).get_table_names())
+            system = connection.execute(
+                select(tables.accounts.c.ref, tables.accounts.c.total).order_by("ref")
+            ).all()
+    finally:
+        engine.dispose()
+
+    assert diffs == []
+    assert names == {*tables.metadata.tables, "alembic_version"}
+    assert set(tables.metadata.tables) == {
+        "accounts",
+        "transactions",
+        "postings",
+        "entries",
+        "holds",
+        "inbox",
+        "outbox",
+    }
+    assert [(ref, str(total)) for ref, total in system] == [
+        ("community-fund", "0.00"),
+        ("escrow", "0.00"),
+    ]
