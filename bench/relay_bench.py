@@ -95,9 +95,13 @@ def raw_broker(bootstrap: str, count: int, rate: float) -> None:
         producer.produce(topic, key=str(n % 60).encode(), value=repr(time.time()).encode())
         producer.poll(0)
 
+    send(-1)  # warm-up: timing starts once the consumer has fetched one message
+    producer.flush(30)
+    receiver.wait_for(1, timeout=60)
+    receiver.latencies.clear()
     paced(count, rate, send)
     producer.flush(30)
-    receiver.wait_for(count)
+    receiver.wait_for(count + 1)
     receiver.stop()
     summary(f"raw broker produce→consume @{rate:.0f}/s", receiver.latencies)
 
