@@ -6,6 +6,7 @@ adding its events), which every handler does; rows of different keys may commit 
 id order, which is harmless because pending rows are found by `published_at IS NULL`.
 """
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -111,20 +112,30 @@ def add(session: Session, table: Table, envelope: Envelope, *, topic: str, key: 
     session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
 
 
-class SqlOutbox:
-    """The outbox of one unit of work: wraps events in envelopes and inserts them."""
+class EnvelopingOutbox(ABC):
+    """Wraps events in envelopes from one source; subclasses store the envelopes."""
 
-    def __init__(self, session: Session, table: Table, source: str) -> None:
-        self._session = session
-        self._table = table
-        self._source = source
+    def __init__(self, source: str) -> None:
+        self.source = source
 
     def add(
         self, event: Event, *, caused_by: Envelope | None = None, time: datetime | None = None
     ) -> Envelope:
-        envelope = Envelope.wrap(event, source=self._source, caused_by=caused_by, time=time)
+        envelope = Envelope.wrap(event, source=self.source, caused_by=caused_by, time=time)
         self.add_envelope(envelope, topic=event.TOPIC, key=event.key())
         return envelope
+
+    @abstractmethod
+    def add_envelope(self, envelope: Envelope, *, topic: str, key: str) -> None: ...
+
+
+class SqlOutbox(EnvelopingOutbox):
+    """The outbox of one unit of work: inserts into its session's transaction."""
+
+    def __init__(self, session: Session, table: Table, source: str) -> None:
+        super().__init__(source)
+        self._session = session
+        self._table = table
 
     def add_envelope(self, envelope: Envelope, *, topic: str, key: str) -> None:
         add(self._session, self._table, envelope, topic=topic, key=key)

@@ -2,12 +2,10 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from uuid import UUID
 
-from hourbank_shared.contracts.base import Event
 from hourbank_shared.envelope import Envelope
-from hourbank_shared.outbox import OutboxRecord, kafka_headers
+from hourbank_shared.outbox import EnvelopingOutbox, OutboxRecord, kafka_headers
 
 
 class FakeStore:
@@ -45,10 +43,10 @@ class FakeStore:
         self.claims |= inbox.staged
 
 
-class FakeOutbox:
+class FakeOutbox(EnvelopingOutbox):
     def __init__(self, store: FakeStore, source: str = "/hourbank/test") -> None:
+        super().__init__(source)
         self._store = store
-        self._source = source
         self.staged: list[OutboxRecord] = []
 
     def add_envelope(self, envelope: Envelope, *, topic: str, key: str) -> None:
@@ -61,13 +59,6 @@ class FakeOutbox:
             kafka_headers(envelope),
         )
         self.staged.append(record)
-
-    def add(
-        self, event: Event, *, caused_by: Envelope | None = None, time: datetime | None = None
-    ) -> Envelope:
-        envelope = Envelope.wrap(event, source=self._source, caused_by=caused_by, time=time)
-        self.add_envelope(envelope, topic=event.TOPIC, key=event.key())
-        return envelope
 
 
 class FakeInbox:
