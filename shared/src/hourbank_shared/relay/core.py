@@ -6,6 +6,8 @@ dies between the two, the next instance (after fencing the old one with the same
 transactional.id) reads the checkpoint and marks those rows instead of publishing them again.
 Pending rows are selected by `published_at IS NULL`, never by a high-water mark, so a row
 whose transaction commits late, with a lower id, is still published.
+The checkpoint topic is part of the relay's state: deleting it by hand loses the record of
+the last batch, which could then be published a second time after a crash.
 """
 
 import logging
