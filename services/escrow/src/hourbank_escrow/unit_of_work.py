@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hourbank_escrow.adapters import tables
 from hourbank_escrow.adapters.repositories import SqlAccounts, SqlHolds, SqlLedger
 from hourbank_escrow.domain import Hold, Ledger
+from hourbank_shared.envelope import Envelope
 from hourbank_shared.inbox import SqlInbox
 from hourbank_shared.outbox import SqlOutbox
 
@@ -52,6 +53,16 @@ class SqlUnitOfWork:
         self.ledger.append(ledger.transactions, ledger.entries)
         for hold in holds:
             self.holds.save(hold)
+
+    def publish(self, ledger: Ledger, *holds: Hold, caused_by: Envelope | None = None) -> int:
+        """Adds the events the command recorded on accounts and holds to the outbox."""
+        published = 0
+        for owner in [*ledger.accounts.values(), *holds]:
+            for event in owner.events:
+                self.outbox.add(event, caused_by=caused_by)
+                published += 1
+            owner.events.clear()
+        return published
 
     def commit(self) -> None:
         if self._committed:

@@ -55,7 +55,7 @@ class SqlAccounts:
             .order_by(t.accounts.c.ref)
             .with_for_update()
         )
-        loaded = [_account(row) for row in self._session.execute(query)]
+        loaded = [account_from_row(row) for row in self._session.execute(query)]
         self._loaded.update((account.ref, account.version) for account in loaded)
         return loaded
 
@@ -131,7 +131,7 @@ class SqlHolds:
         row = self._session.execute(query).first()
         if row is None:
             return None
-        hold = _hold(row)
+        hold = hold_from_row(row)
         self._loaded[hold.request_id] = hold.version
         return hold
 
@@ -174,7 +174,7 @@ def _update(
         raise ConcurrentUpdate(f"{table.name} row changed since version {loaded_version}")
 
 
-def _account(row: Row[tuple[object, ...]]) -> Account:
+def account_from_row(row: Row[tuple[object, ...]]) -> Account:
     m = row._mapping
     return Account(
         ref_of(m["ref"]),
@@ -186,7 +186,7 @@ def _account(row: Row[tuple[object, ...]]) -> Account:
     )
 
 
-def _hold(row: Row[tuple[object, ...]]) -> Hold:
+def hold_from_row(row: Row[tuple[object, ...]]) -> Hold:
     m = row._mapping
     return Hold(
         m["request_id"],
