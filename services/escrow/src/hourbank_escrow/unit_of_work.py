@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hourbank_escrow.adapters import tables
 from hourbank_escrow.adapters.repositories import SqlAccounts, SqlHolds, SqlLedger
 from hourbank_escrow.domain import Hold, Ledger
+from hourbank_shared.contracts.base import Event
 from hourbank_shared.envelope import Envelope
 from hourbank_shared.inbox import SqlInbox
 from hourbank_shared.outbox import SqlOutbox
@@ -56,12 +57,14 @@ class SqlUnitOfWork:
 
     def publish(self, ledger: Ledger, *holds: Hold, caused_by: Envelope | None = None) -> int:
         """Adds the events the command recorded on accounts and holds to the outbox."""
+        recorded: list[list[Event]] = [a.events for a in ledger.accounts.values()]
+        recorded += [hold.events for hold in holds]
         published = 0
-        for owner in [*ledger.accounts.values(), *holds]:
-            for event in owner.events:
+        for events in recorded:
+            for event in events:
                 self.outbox.add(event, caused_by=caused_by)
                 published += 1
-            owner.events.clear()
+            events.clear()
         return published
 
     def commit(self) -> None:
