@@ -85,9 +85,7 @@ class Feed:
         query = select(t.outbox.c.payload).order_by(t.outbox.c.id)
         with self.escrow.sessions() as session:
             envelopes = [Envelope.from_json(row.payload) for row in session.execute(query)]
-        return [
-            {"type": e.type, **e.data} for e in envelopes if e.causationid == caused_by.id
-        ]
+        return [{"type": e.type, **e.data} for e in envelopes if e.causationid == caused_by.id]
 
     def balance(self, member_id: uuid.UUID) -> tuple[Decimal, Decimal, Decimal]:
         """(total, available, escrowed)"""
