@@ -8,11 +8,29 @@ from confluent_kafka import Consumer, KafkaError, TopicPartition
 from hourbank_shared.kafka import header_pairs
 
 
+def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
+    """Where each partition of `topic` ends now: pass as `since` to read only what follows."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"ends-{uuid.uuid4().hex}"})
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        return {
+            p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+            for p in partitions
+        }
+    finally:
+        consumer.close()
+
+
 def read_all(
-    bootstrap: str, topic: str, expected: int, timeout: float = 120.0
+    bootstrap: str,
+    topic: str,
+    expected: int,
+    timeout: float = 120.0,
+    since: dict[int, int] | None = None,
 ) -> list[tuple[str, bytes, list[tuple[str, bytes]]]]:
-    """Every committed record of `topic` as (key, value, headers), after at least `expected`
-    arrived and every partition reported its end (so duplicates past `expected` show up)."""
+    """Every committed record of `topic` (from `since`, or the start) as (key, value, headers),
+    after at least `expected` arrived and every partition reported its end (so duplicates past
+    `expected` show up)."""
     consumer = Consumer(
         {
             "bootstrap.servers": bootstrap,
@@ -28,7 +46,8 @@ def read_all(
     if metadata.error is not None or not partitions:
         consumer.close()
         return []
-    consumer.assign([TopicPartition(topic, p, 0) for p in partitions])
+    start = since or {}
+    consumer.assign([TopicPartition(topic, p, start.get(p, 0)) for p in partitions])
     records: list[tuple[str, bytes, list[tuple[str, bytes]]]] = []
     at_end: set[int] = set()
     deadline = time.monotonic() + timeout
