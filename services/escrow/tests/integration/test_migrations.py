@@ -28,6 +28,7 @@ def test_upgrade_head_creates_the_schema_of_the_metadata(migrated_url: str) -> N
         "transactions",
         "postings",
         "entries",
+        "idempotency_keys",
         "holds",
         "inbox",
         "outbox",

@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from hourbank_shared.idempotency import idempotency_table
 from hourbank_shared.inbox import inbox_table
 from hourbank_shared.outbox import outbox_table
 
@@ -112,3 +113,4 @@ holds = Table(
 
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
+idempotency = idempotency_table(metadata)

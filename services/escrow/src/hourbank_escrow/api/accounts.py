@@ -1,0 +1,25 @@
+"""A member's own account: balance and statement."""
+
+from fastapi import APIRouter
+
+from hourbank_escrow.api.dependencies import ReadSession
+from hourbank_escrow.api.pagination import Cursor, Limit
+from hourbank_escrow.api.queries import account_of, transactions_of
+from hourbank_escrow.api.schemas import BalanceView, Page, TransactionView
+from hourbank_shared.auth import CurrentPrincipal
+
+router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
+
+
+@router.get("/me")
+def my_account(principal: CurrentPrincipal, session: ReadSession) -> BalanceView:
+    """The caller's balance."""
+    return account_of(session, principal.member_id)
+
+
+@router.get("/me/transactions")
+def my_transactions(
+    principal: CurrentPrincipal, session: ReadSession, limit: Limit = 50, cursor: Cursor = None
+) -> Page[TransactionView]:
+    """The caller's ledger entries, newest first."""
+    return transactions_of(session, principal.member_id, limit, cursor)

@@ -1,0 +1,81 @@
+"""The read side: balances, statements and holds as the API shows them, without locking."""
+
+from uuid import UUID
+
+from sqlalchemy import Row, select
+from sqlalchemy.orm import Session
+
+from hourbank_escrow.adapters import tables as t
+from hourbank_escrow.adapters.repositories import account_from_row, hold_from_row
+from hourbank_escrow.api.pagination import decode_cursor, encode_cursor
+from hourbank_escrow.api.schemas import (
+    BalancesView,
+    BalanceView,
+    EscrowView,
+    Page,
+    TransactionView,
+)
+from hourbank_escrow.domain import Balance
+from hourbank_shared.auth import Principal
+from hourbank_shared.contracts.enums import TransactionType
+from hourbank_shared.errors import NotFound
+
+
+def account_of(session: Session, member_id: UUID) -> BalanceView:
+    row = session.execute(select(t.accounts).where(t.accounts.c.member_id == member_id)).first()
+    if row is None:
+        raise NotFound(f"member {member_id} has no account yet: register first")
+    return BalanceView.model_validate(account_from_row(row))
+
+
+def transactions_of(
+    session: Session, member_id: UUID, limit: int, cursor: str | None
+) -> Page[TransactionView]:
+    """The member's entries, newest first; the cursor is the last entry's `seq` shown."""
+    after = decode_cursor(cursor)
+    query = (
+        select(t.entries, t.transactions)
+        .join(t.transactions, t.transactions.c.id == t.entries.c.transaction_id)
+        .where(t.entries.c.member_id == member_id)
+        .order_by(t.entries.c.seq.desc())
+        .limit(limit + 1)
+    )
+    if after is not None:
+        query = query.where(t.entries.c.seq < after)
+    rows = session.execute(query).all()
+    shown = rows[:limit]
+    more = len(rows) > limit
+    return Page(
+        items=[_transaction_view(row) for row in shown],
+        next_cursor=encode_cursor(shown[-1].seq) if more else None,
+    )
+
+
+def visible_hold(session: Session, request_id: UUID, principal: Principal) -> EscrowView:
+    """The hold, if the caller is one of its parties or an admin; others learn nothing of it."""
+    row = session.execute(select(t.holds).where(t.holds.c.request_id == request_id)).first()
+    hold = hold_from_row(row) if row is not None else None
+    if hold is None or not (
+        principal.is_admin or principal.member_id in (hold.requester_id, hold.provider_id)
+    ):
+        raise NotFound(f"no escrow for request {request_id}")
+    return EscrowView.model_validate(hold)
+
+
+def _transaction_view(row: Row[tuple[object, ...]]) -> TransactionView:
+    m = row._mapping
+    before = Balance(m[t.entries.c.total_before], m[t.entries.c.escrowed_before])
+    after = Balance(m[t.entries.c.total_after], m[t.entries.c.escrowed_after])
+    return TransactionView(
+        entry_id=m[t.entries.c.id],
+        transaction_id=m[t.transactions.c.id],
+        type=TransactionType(m[t.transactions.c.type]),
+        request_id=m[t.transactions.c.request_id],
+        dispute_id=m[t.transactions.c.dispute_id],
+        reason=m[t.transactions.c.reason],
+        delta_total=after.total - before.total,
+        delta_escrowed=after.escrowed - before.escrowed,
+        before=BalancesView.model_validate(before),
+        after=BalancesView.model_validate(after),
+        posted_at=m[t.transactions.c.posted_at],
+    )

@@ -1,0 +1,105 @@
+"""What the escrow API accepts and returns; hours are strings with two decimals."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Generic, TypeVar
+from uuid import UUID
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from hourbank_escrow.domain import AccountStatus, Check
+from hourbank_shared.contracts.enums import HoldStatus, TransactionType
+from hourbank_shared.money import Amount, NonNegativeAmount, SignedAmountInput
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end."
+    )
+
+
+class View(BaseModel):
+    """Read from the domain object's attributes of the same names."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class BalanceView(View):
+    member_id: UUID
+    total: Amount = Field(description="Hours owned, held or not.")
+    available: Amount = Field(description="total − escrowed: what the member may spend.")
+    escrowed: NonNegativeAmount = Field(description="Hours held for the member's open requests.")
+    credit_limit: NonNegativeAmount = Field(description="How far `available` may go below zero.")
+    status: AccountStatus
+
+
+class BalancesView(View):
+    total: Amount
+    escrowed: NonNegativeAmount
+    available: Amount
+
+
+class TransactionView(BaseModel):
+    """The member's side of one ledger transaction."""
+
+    entry_id: UUID
+    transaction_id: UUID
+    type: TransactionType
+    request_id: UUID | None
+    dispute_id: UUID | None
+    reason: str | None
+    delta_total: Amount
+    delta_escrowed: Amount
+    before: BalancesView
+    after: BalancesView
+    posted_at: datetime
+
+
+class EscrowView(View):
+    request_id: UUID
+    status: HoldStatus | None = Field(description="null if the hold never held any hours.")
+    amount: NonNegativeAmount
+    requester_id: UUID
+    provider_id: UUID
+    dispute_id: UUID | None
+    provider_amount: NonNegativeAmount | None
+    requester_refund: NonNegativeAmount | None
+
+
+def _not_zero(amount: Decimal) -> Decimal:
+    if amount == 0:
+        raise ValueError("an adjustment must move some hours")
+    return amount
+
+
+class AdjustmentIn(BaseModel):
+    amount: Annotated[SignedAmountInput, AfterValidator(_not_zero)] = Field(
+        description="Hours to add (positive) or take (negative), two decimals, not 0."
+    )
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class AdjustmentView(BaseModel):
+    transaction_id: UUID
+    account: BalanceView
+
+
+class CreditLimitIn(BaseModel):
+    credit_limit: NonNegativeAmount
+
+
+class ViolationView(View):
+    check: Check
+    subject: str
+    detail: str
+
+
+class ReconciliationView(View):
+    ok: bool
+    accounts: int
+    transactions: int
+    holds: int
+    violations: list[ViolationView]
