@@ -3,10 +3,10 @@
 from fastapi import APIRouter
 
 from hourbank_escrow.api.dependencies import ReadSession
-from hourbank_escrow.api.pagination import Cursor, Limit
 from hourbank_escrow.api.queries import account_of, transactions_of
-from hourbank_escrow.api.schemas import BalanceView, Page, TransactionView
+from hourbank_escrow.api.schemas import BalanceView, TransactionView
 from hourbank_shared.auth import CurrentPrincipal
+from hourbank_shared.pagination import Cursor, Limit, Page
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
 

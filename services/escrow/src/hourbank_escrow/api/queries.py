@@ -7,18 +7,17 @@ from sqlalchemy.orm import Session
 
 from hourbank_escrow.adapters import tables as t
 from hourbank_escrow.adapters.repositories import account_from_row, hold_from_row
-from hourbank_escrow.api.pagination import decode_cursor, encode_cursor
 from hourbank_escrow.api.schemas import (
     BalancesView,
     BalanceView,
     EscrowView,
-    Page,
     TransactionView,
 )
 from hourbank_escrow.domain import Balance
 from hourbank_shared.auth import Principal
 from hourbank_shared.contracts.enums import TransactionType
 from hourbank_shared.errors import NotFound
+from hourbank_shared.pagination import Page, decode_cursor, encode_cursor
 
 
 def account_of(session: Session, member_id: UUID) -> BalanceView:

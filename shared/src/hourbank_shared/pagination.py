@@ -1,14 +1,27 @@
-"""Opaque keyset cursors: the position after which the next page starts."""
+"""Cursor pagination of every API: `limit`, `cursor` → `items`, `next_cursor`.
+
+Cursors are opaque keyset positions: the position after which the next page starts.
+"""
 
 import base64
 import binascii
-from typing import Annotated
+from typing import Annotated, Generic, TypeVar
 
 from fastapi import Query
+from pydantic import BaseModel, Field
 
 from hourbank_shared.errors import InvalidInput
 
 _PREFIX = "seq:"
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end."
+    )
+
 
 Limit = Annotated[int, Query(ge=1, le=200, description="Items per page (1–200).")]
 Cursor = Annotated[
