@@ -98,7 +98,9 @@ def test_a_hold_for_a_member_without_account_fails(feed: Feed) -> None:
 
 def test_accepted_counter_offers_adjust_the_hold_up_and_down(feed: Feed, story: Story) -> None:
     feed.send(story.submitted("1.00"))
-    up = feed.send(story.offer_accepted("2.50", "1.00"))
+    raise_to = story.offer_accepted("2.50", "1.00")
+    up = feed.send(raise_to)
+    feed.send(raise_to, again=up)
     assert types(feed.published(up))[-1] == "hourbank.escrow.adjusted.v1"
     assert feed.balance(story.requester_id) == (D("3.00"), D("0.50"), D("2.50"))
     too_much = feed.send(story.offer_accepted("3.50", "2.50"))
@@ -140,8 +142,10 @@ def test_a_dismissed_dispute_unfreezes_and_the_request_can_still_be_paid(
 ) -> None:
     feed.send(story.submitted("2.00"))
     frozen = feed.send(story.disputed())
+    feed.send(story.disputed(), again=frozen)
     assert types(feed.published(frozen)) == ["hourbank.escrow.frozen.v1"]
     unfrozen = feed.send(story.dismissed())
+    feed.send(story.dismissed(), again=unfrozen)
     assert types(feed.published(unfrozen)) == ["hourbank.escrow.unfrozen.v1"]
     feed.send(story.completed("2.00", "2.00"))
     assert feed.balance(story.provider_id) == (D("5.00"), D("5.00"), D("0.00"))
