@@ -15,9 +15,10 @@ setup:  ## install uv (if missing) and the Python workspace
 	@command -v uv >/dev/null || python3 -m pip install --quiet uv
 	uv sync --frozen
 
-up: setup  ## start everything locally (Kafka, PostgreSQL, topics)
+up: setup  ## start everything locally (Kafka, PostgreSQL, topics, migrations)
 	$(INFRA) up
 	$(WITH_ENV) uv run hourbank-topics
+	$(WITH_ENV) uv run hourbank-escrow migrate
 	@echo "HourBank infrastructure is up. 'make status' shows it, 'make down' stops it."
 	@echo "Environment for tools and services: eval \"\$$($(INFRA) env)\""
 
