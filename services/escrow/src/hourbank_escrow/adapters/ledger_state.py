@@ -6,9 +6,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hourbank_escrow.adapters import tables as t
-from hourbank_escrow.adapters.repositories import account_from_row, hold_from_row, ref_of
+from hourbank_escrow.adapters.repositories import (
+    account_from_row,
+    entry_from_row,
+    hold_from_row,
+    ref_of,
+)
 from hourbank_escrow.domain import (
-    Balance,
     Entry,
     Posting,
     ReconciliationReport,
@@ -40,16 +44,8 @@ def _transactions(session: Session) -> list[Transaction]:
 
 
 def _entries(session: Session) -> list[Entry]:
-    return [
-        Entry(
-            row.transaction_id,
-            row.member_id,
-            Balance(row.total_before, row.escrowed_before),
-            Balance(row.total_after, row.escrowed_after),
-            id=row.id,
-        )
-        for row in session.execute(select(t.entries).order_by(t.entries.c.seq))
-    ]
+    query = select(t.entries).order_by(t.entries.c.seq)
+    return [entry_from_row(row) for row in session.execute(query)]
 
 
 def reconcile_stored(session: Session) -> ReconciliationReport:

@@ -109,16 +109,7 @@ class SqlLedger:
         query = (
             select(t.entries).where(t.entries.c.member_id == member_id).order_by(t.entries.c.seq)
         )
-        return [
-            Entry(
-                row.transaction_id,
-                row.member_id,
-                Balance(row.total_before, row.escrowed_before),
-                Balance(row.total_after, row.escrowed_after),
-                id=row.id,
-            )
-            for row in self._session.execute(query)
-        ]
+        return [entry_from_row(row) for row in self._session.execute(query)]
 
 
 class SqlHolds:
@@ -183,6 +174,17 @@ def account_from_row(row: Row[tuple[object, ...]]) -> Account:
         credit_limit=m["credit_limit"],
         status=AccountStatus(m["status"]),
         version=m["version"],
+    )
+
+
+def entry_from_row(row: Row[tuple[object, ...]]) -> Entry:
+    m = row._mapping
+    return Entry(
+        m["transaction_id"],
+        m["member_id"],
+        Balance(m["total_before"], m["escrowed_before"]),
+        Balance(m["total_after"], m["escrowed_after"]),
+        id=m["id"],
     )
 
 
