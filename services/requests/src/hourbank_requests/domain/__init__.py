@@ -1,0 +1,1 @@
+"""The requests service's domain: members, offerings and the request state machine (no I/O)."""
