@@ -6,8 +6,6 @@ import sys
 from pathlib import Path
 
 import uvicorn
-from alembic import command
-from alembic.config import Config
 from prometheus_client import start_http_server
 
 from hourbank_escrow.bootstrap import Escrow, bootstrap
@@ -15,14 +13,14 @@ from hourbank_escrow.consumers import escrow_consumer
 from hourbank_escrow.handlers import CONSUMER
 from hourbank_escrow.reconciler import reconcile_every, reconcile_once
 from hourbank_shared.logs import configure_logging
+from hourbank_shared.migrations import upgrade
 from hourbank_shared.process import run_relay, stop_on_signals
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 
 
 def migrate(escrow: Escrow, _: argparse.Namespace) -> None:
-    config = Config(ALEMBIC_INI)
-    command.upgrade(config, "head")
+    upgrade(ALEMBIC_INI, escrow.settings.database_url)
 
 
 def api(escrow: Escrow, args: argparse.Namespace) -> None:

@@ -2,25 +2,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.orm import Session, sessionmaker
 
 from hourbank_shared.db import make_engine, session_factory
+from hourbank_shared.migrations import upgrade
 
 ALEMBIC_INI = Path(__file__).parents[2] / "alembic.ini"
 
 
-def upgrade_head(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HOURBANK_ESCROW_DATABASE_URL", database_url)
-    config = Config(ALEMBIC_INI)
-    config.attributes["configure_logger"] = False
-    command.upgrade(config, "head")
-
-
 @pytest.fixture
-def migrated_url(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    upgrade_head(database_url, monkeypatch)
+def migrated_url(database_url: str) -> str:
+    upgrade(ALEMBIC_INI, database_url, quiet=True)
     return database_url
 
 

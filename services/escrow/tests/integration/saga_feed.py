@@ -1,6 +1,5 @@
 """Feeding events to a real escrow consumer through Kafka, as the other services would."""
 
-import os
 import threading
 import time
 import uuid
@@ -11,8 +10,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from confluent_kafka import Producer
 from sqlalchemy import select
 
@@ -23,22 +20,13 @@ from hourbank_escrow.settings import EscrowSettings
 from hourbank_shared.contracts.base import Event
 from hourbank_shared.envelope import Envelope
 from hourbank_shared.kafka import TopicSpec, ensure_topics
+from hourbank_shared.migrations import upgrade
 
 ALEMBIC_INI = Path(__file__).parents[2] / "alembic.ini"
 
 
 def migrate(database_url: str) -> None:
-    previous = os.environ.get("HOURBANK_ESCROW_DATABASE_URL")
-    os.environ["HOURBANK_ESCROW_DATABASE_URL"] = database_url
-    try:
-        config = Config(ALEMBIC_INI)
-        config.attributes["configure_logger"] = False
-        command.upgrade(config, "head")
-    finally:
-        if previous is None:
-            del os.environ["HOURBANK_ESCROW_DATABASE_URL"]
-        else:
-            os.environ["HOURBANK_ESCROW_DATABASE_URL"] = previous
+    upgrade(ALEMBIC_INI, database_url, quiet=True)
 
 
 def escrow_for(database_url: str) -> Escrow:
