@@ -106,8 +106,10 @@ def escrow_released(
 def dispute_opened(
     request: ServiceRequest, dispute_id: UUID, raised_by: UUID, time: BusinessTime, event_id: UUID
 ) -> bool:
-    """DISPUTED if it may be disputed now; otherwise a refusal event (no status change)."""
-    if request.status is S.DISPUTED and request.dispute_id == dispute_id:
+    """DISPUTED if it may be disputed now; otherwise a refusal event (no status change).
+    The opening of the request's current or a past (dismissed, settled) dispute is a
+    duplicate: ignored."""
+    if request.dispute_id == dispute_id:
         return False
     refusal = None
     if raised_by not in (request.requester_id, request.provider_id):

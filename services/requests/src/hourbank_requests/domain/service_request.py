@@ -30,7 +30,7 @@ from hourbank_shared.contracts import requests as ev
 from hourbank_shared.contracts.base import Event
 from hourbank_shared.contracts.enums import Party
 from hourbank_shared.contracts.enums import RequestStatus as S
-from hourbank_shared.money import amount_of
+from hourbank_shared.money import MAX_HOURS, MAX_RATE, amount_of
 
 E = TypeVar("E", bound=ev.RequestEvent)
 ACTOR_OF = {Party.REQUESTER: Actor.REQUESTER, Party.PROVIDER: Actor.PROVIDER}
@@ -110,6 +110,11 @@ class ServiceRequest:
                 current_status=str(self.status),
             )
 
+    def _refused(self, detail: str) -> NotAllowedNow:
+        return NotAllowedNow(
+            f"{detail} (the request is {self.status})", current_status=str(self.status)
+        )
+
     # transitions ------------------------------------------------------------------------
 
     def move(
@@ -181,12 +186,14 @@ class ServiceRequest:
         if self.status is S.AWAITING_RESPONSE and party is Party.REQUESTER:
             raise Forbidden("the provider makes the first counter-offer")
         if self.offer is not None and self.offer.by is party:
-            raise NotAllowedNow("the other party must answer your offer first")
+            raise self._refused("the other party must answer your offer first")
         if self.offer_accepted:
-            raise NotAllowedNow("an offer was accepted; escrow is adjusting the hold")
+            raise self._refused("an offer was accepted; escrow is adjusting the hold")
         if self.round >= MAX_ROUNDS:
-            raise NotAllowedNow(f"negotiation is limited to {MAX_ROUNDS} rounds")
+            raise self._refused(f"negotiation is limited to {MAX_ROUNDS} rounds")
         offer = Offer(party, hours, rate if rate is not None else self._on_table_rate(), message)
+        if not 0 < offer.hours <= MAX_HOURS or not 0 < offer.rate <= MAX_RATE:
+            raise InvalidInput(f"hours must be in (0, {MAX_HOURS}] and the rate in (0, {MAX_RATE}]")
         if offer.amount <= 0:
             raise InvalidInput(f"{offer.hours} h at {offer.rate} is less than 0.01 hours")
         self.offer, self.round = offer, self.round + 1
@@ -205,9 +212,9 @@ class ServiceRequest:
         party = self._acting(caller, "accept the offer", Party.PROVIDER, Party.REQUESTER)
         self._require("accept an offer", S.NEGOTIATING)
         if self.offer is None or self.offer.by is party:
-            raise NotAllowedNow("only the party who did not make the last offer may accept it")
+            raise self._refused("only the party who did not make the last offer may accept it")
         if self.offer_accepted:
-            raise NotAllowedNow("the offer was already accepted; escrow is adjusting the hold")
+            raise self._refused("the offer was already accepted; escrow is adjusting the hold")
         self.offer_accepted, self.reason = True, None
         # the deadline stops while escrow adjusts; a failed top-up restarts it
         self.deadline_kind = self.deadline_at = None

@@ -10,7 +10,7 @@ from hourbank_requests.domain.service_request import ServiceRequest
 from hourbank_shared.clock import BusinessTime
 from hourbank_shared.contracts import requests as ev
 from hourbank_shared.contracts.enums import RequestStatus as S
-from hourbank_shared.money import amount_of
+from hourbank_shared.money import MAX_HOURS, amount_of
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,8 @@ def submit(
             f"you already have an open request for this offering: {open_request}",
             open_request_id=str(open_request),
         )
+    if submission.hours > MAX_HOURS:
+        raise InvalidInput(f"a request is for at most {MAX_HOURS} hours, not {submission.hours}")
     amount = amount_of(submission.hours, offering.rate)
     if amount <= 0:
         raise InvalidInput(f"{submission.hours} h at {offering.rate} is less than 0.01 hours")

@@ -1,0 +1,170 @@
+"""Requests, their history and ratings in PostgreSQL."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session
+
+from hourbank_requests.adapters import tables as t
+from hourbank_requests.adapters.member_repositories import ConcurrentUpdate
+from hourbank_requests.domain.lifecycle import TERMINAL, DeadlineKind, HistoryEntry
+from hourbank_requests.domain.service_request import Offer, ServiceRequest
+from hourbank_shared.contracts.enums import Party, RequestStatus
+
+
+class SqlRequests:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def lock(self, request_id: UUID) -> ServiceRequest | None:
+        query = select(t.requests).where(t.requests.c.id == request_id).with_for_update()
+        row = self._session.execute(query).first()
+        return request_from_row(row) if row is not None else None
+
+    def next_due(self, now: datetime) -> ServiceRequest | None:
+        """The most overdue request, locked; requests other workers hold are skipped."""
+        query = (
+            select(t.requests)
+            .where(t.requests.c.deadline_at <= now)
+            .order_by(t.requests.c.deadline_at)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        row = self._session.execute(query).first()
+        return request_from_row(row) if row is not None else None
+
+    def open_request_for(self, requester_id: UUID, offering_id: UUID) -> UUID | None:
+        query = select(t.requests.c.id).where(
+            t.requests.c.requester_id == requester_id,
+            t.requests.c.offering_id == offering_id,
+            t.requests.c.status.not_in([str(s) for s in TERMINAL]),
+        )
+        return self._session.execute(query).scalar()
+
+    def add(self, request: ServiceRequest) -> None:
+        self._session.execute(
+            insert(t.requests).values(id=request.id, version=request.version, **_values(request))
+        )
+        self._append_history(request)
+
+    def save(self, request: ServiceRequest, loaded_version: int) -> None:
+        if request.version == loaded_version:
+            return
+        result = self._session.execute(
+            update(t.requests)
+            .where(t.requests.c.id == request.id, t.requests.c.version == loaded_version)
+            .values(version=request.version, updated_at=func.now(), **_values(request))
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            raise ConcurrentUpdate(f"request {request.id} changed since version {loaded_version}")
+        self._append_history(request)
+
+    def _append_history(self, request: ServiceRequest) -> None:
+        if request.history:
+            self._session.execute(
+                insert(t.history), [_history_row(request.id, h) for h in request.history]
+            )
+            request.history.clear()
+
+
+class SqlRatings:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, request_id: UUID, rater: UUID, ratee: UUID, score: int, comment: str) -> bool:
+        """False if this rater already rated this request."""
+        statement = (
+            pg_insert(t.ratings)
+            .values(
+                request_id=request_id, rater_id=rater, ratee_id=ratee, score=score, comment=comment
+            )
+            .on_conflict_do_nothing()
+            .returning(t.ratings.c.request_id)
+        )
+        return self._session.execute(statement).first() is not None
+
+
+def history_of(session: Session, request_id: UUID) -> Sequence[Row[Any]]:
+    query = select(t.history).where(t.history.c.request_id == request_id).order_by(t.history.c.seq)
+    return session.execute(query).all()
+
+
+def _values(request: ServiceRequest) -> dict[str, object]:
+    offer = request.offer
+    return {
+        "requester_id": request.requester_id,
+        "provider_id": request.provider_id,
+        "offering_id": request.offering_id,
+        "offering_title": request.offering_title,
+        "status": str(request.status),
+        "previous_status": str(request.previous_status) if request.previous_status else None,
+        "message": request.message,
+        "response_window_hours": request.response_window_hours,
+        "hours": request.hours,
+        "rate": request.rate,
+        "amount": request.amount,
+        "round": request.round,
+        "offer_by": str(offer.by) if offer else None,
+        "offer_hours": offer.hours if offer else None,
+        "offer_rate": offer.rate if offer else None,
+        "offer_amount": offer.amount if offer else None,
+        "offer_message": offer.message if offer else None,
+        "offer_accepted": request.offer_accepted,
+        "actual_hours": request.actual_hours,
+        "actual_amount": request.actual_amount,
+        "deadline_kind": str(request.deadline_kind) if request.deadline_kind else None,
+        "deadline_at": request.deadline_at,
+        "dispute_id": request.dispute_id,
+        "reason": request.reason,
+    }
+
+
+def request_from_row(row: Row[Any]) -> ServiceRequest:
+    m = row._mapping
+    offer = (
+        Offer(Party(m["offer_by"]), m["offer_hours"], m["offer_rate"], m["offer_message"] or "")
+        if m["offer_by"]
+        else None
+    )
+    return ServiceRequest(
+        id=m["id"],
+        requester_id=m["requester_id"],
+        provider_id=m["provider_id"],
+        offering_id=m["offering_id"],
+        offering_title=m["offering_title"],
+        message=m["message"],
+        response_window_hours=m["response_window_hours"],
+        hours=m["hours"],
+        rate=m["rate"],
+        amount=m["amount"],
+        status=RequestStatus(m["status"]),
+        previous_status=RequestStatus(m["previous_status"]) if m["previous_status"] else None,
+        round=m["round"],
+        offer=offer,
+        offer_accepted=m["offer_accepted"],
+        actual_hours=m["actual_hours"],
+        actual_amount=m["actual_amount"],
+        deadline_kind=DeadlineKind(m["deadline_kind"]) if m["deadline_kind"] else None,
+        deadline_at=m["deadline_at"],
+        dispute_id=m["dispute_id"],
+        reason=m["reason"],
+        version=m["version"],
+    )
+
+
+def _history_row(request_id: UUID, entry: HistoryEntry) -> dict[str, object]:
+    return {
+        "request_id": request_id,
+        "from_status": str(entry.from_status) if entry.from_status else None,
+        "to_status": str(entry.to_status),
+        "trigger": entry.trigger,
+        "actor": str(entry.actor),
+        "actor_id": entry.actor_id,
+        "event_id": entry.event_id,
+        "detail": entry.detail,
+        "at": entry.at,
+    }

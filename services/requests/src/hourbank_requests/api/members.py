@@ -1,0 +1,105 @@
+"""Members: registering the token's subject, profiles, and (for admins) suspension."""
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Response
+
+from hourbank_requests.adapters.member_repositories import SqlMembers
+from hourbank_requests.api.dependencies import Now, ReadSession, UnitOfWork
+from hourbank_requests.api.schemas import MemberView, ProfileView, RegistrationIn, SuspensionIn
+from hourbank_requests.domain.errors import NotAllowedNow, NotVisible
+from hourbank_requests.domain.members import Member
+from hourbank_requests.unit_of_work import SqlUnitOfWork
+from hourbank_shared.auth import AdminPrincipal, CurrentPrincipal, admin_principal
+from hourbank_shared.idempotency import IdempotencyKey
+
+router = APIRouter(prefix="/v1/members", tags=["members"])
+admin_router = APIRouter(
+    prefix="/v1/members", tags=["members", "admin"], dependencies=[Depends(admin_principal)]
+)
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such member"}}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    **NOT_FOUND,
+    409: {"description": "The member is already in that status (problem+json)"},
+}
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=MemberView,
+    responses={409: {"description": "Already registered (problem+json)"}},
+)
+def register(
+    body: RegistrationIn,
+    principal: CurrentPrincipal,
+    idempotency: IdempotencyKey,
+    uow: UnitOfWork,
+    now: Now,
+) -> Response:
+    """Become a member as the token's subject, with the roles the token carries."""
+    with uow:
+        command = uow.idempotent(idempotency)
+        if (stored := command.stored()) is not None:
+            return stored
+        if uow.members.lock(principal.member_id) is not None:
+            raise NotAllowedNow(f"member {principal.member_id} is already registered")
+        member = Member.register(
+            principal.member_id, body.display_name, body.email, principal.roles, now
+        )
+        uow.members.save(member)
+        uow.publish(member, time=now)
+        response = command.respond(201, MemberView.model_validate(member))
+        uow.commit()
+    return response
+
+
+@router.get("/me", responses={404: {"description": "Not registered yet (problem+json)"}})
+def me(principal: CurrentPrincipal, session: ReadSession) -> MemberView:
+    """The caller's membership, with their email and roles."""
+    member = SqlMembers(session).get(principal.member_id)
+    if member is None:
+        raise NotVisible("you are not a member yet: register first (POST /v1/members)")
+    return MemberView.model_validate(member)
+
+
+@router.get("/{member_id}", responses=NOT_FOUND)
+def profile(member_id: UUID, principal: CurrentPrincipal, session: ReadSession) -> ProfileView:
+    """A member's public profile: name, status and rating."""
+    return ProfileView.model_validate(_found(SqlMembers(session).get(member_id), member_id))
+
+
+@admin_router.post("/{member_id}/suspend", responses=CONFLICT)
+def suspend(
+    member_id: UUID, body: SuspensionIn, admin: AdminPrincipal, uow: UnitOfWork, now: Now
+) -> MemberView:
+    """Suspend a member: no new requests or offerings until reactivated."""
+    with uow:
+        member = _found(uow.members.lock(member_id), member_id)
+        member.suspend(body.reason, by_admin_id=admin.member_id)
+        return _saved(uow, member, now)
+
+
+@admin_router.post("/{member_id}/reactivate", responses=CONFLICT)
+def reactivate(member_id: UUID, admin: AdminPrincipal, uow: UnitOfWork, now: Now) -> MemberView:
+    """Lift a member's suspension."""
+    with uow:
+        member = _found(uow.members.lock(member_id), member_id)
+        member.reactivate(by_admin_id=admin.member_id)
+        return _saved(uow, member, now)
+
+
+def _found(member: Member | None, member_id: UUID) -> Member:
+    if member is None:
+        raise NotVisible(f"no member {member_id}")
+    return member
+
+
+def _saved(uow: SqlUnitOfWork, member: Member, now: datetime) -> MemberView:
+    uow.members.save(member)
+    uow.publish(member, time=now)
+    uow.commit()
+    return MemberView.model_validate(member)

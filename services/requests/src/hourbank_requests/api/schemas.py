@@ -1,0 +1,123 @@
+"""What the members and offerings API accepts and returns; hours are strings with two decimals."""
+
+from dataclasses import asdict
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Self, cast
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from hourbank_requests.domain import members as m
+from hourbank_requests.domain import offerings as o
+from hourbank_shared.money import Rate, RateInput
+
+
+def _length(shortest: int, longest: int) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, min_length=shortest, max_length=longest)
+
+
+DisplayName = Annotated[str, _length(1, m.DISPLAY_NAME_MAX)]
+Email = Annotated[str, _length(3, m.EMAIL_MAX)]
+Reason = Annotated[str, _length(1, m.REASON_MAX)]
+Title = Annotated[str, _length(1, o.TITLE_MAX)]
+Description = Annotated[str, _length(0, o.DESCRIPTION_MAX)]
+Category = Annotated[str, _length(1, o.CATEGORY_MAX)]
+Window = Annotated[int, Field(ge=o.WINDOW_MIN, le=o.WINDOW_MAX, strict=True)]
+RatingAverage = Annotated[
+    Decimal | None, Field(description="Average score (1–5) to two decimals; null until rated.")
+]
+
+
+class View(BaseModel):
+    """Read from the domain object's attributes of the same names."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class RegistrationIn(BaseModel):
+    display_name: DisplayName
+    email: Email | None = Field(None, description="For email notifications; never shown to others.")
+
+
+class MemberView(View):
+    """The caller's own membership."""
+
+    id: UUID
+    display_name: str
+    email: str | None
+    roles: list[str]
+    status: m.MemberStatus
+    rating_average: RatingAverage
+    rating_count: int
+    registered_at: datetime
+
+
+class ProfileView(View):
+    """What every member may see of another."""
+
+    id: UUID
+    display_name: str
+    status: m.MemberStatus
+    rating_average: RatingAverage
+    rating_count: int
+
+
+class SuspensionIn(BaseModel):
+    reason: Reason
+
+
+class OfferingIn(BaseModel):
+    title: Title
+    description: Description = ""
+    category: Category = Field(description="Stored in lower case.")
+    rate: RateInput = Field(o.DEFAULT_RATE, description="Hours paid per hour of service.")
+    response_window_hours: Window = o.DEFAULT_WINDOW
+
+    def terms(self) -> o.Terms:
+        return o.Terms(
+            self.title, self.description, self.category, self.rate, self.response_window_hours
+        )
+
+
+class OfferingPatch(BaseModel):
+    """Only the fields sent change; none of them may be null."""
+
+    title: Title | None = None
+    description: Description | None = None
+    category: Category | None = None
+    rate: RateInput | None = None
+    response_window_hours: Window | None = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> Self:
+        nulls = sorted(name for name in self.model_fields_set if getattr(self, name) is None)
+        if nulls:
+            raise ValueError(f"{', '.join(nulls)} cannot be null: leave out what does not change")
+        return self
+
+    def changes(self) -> o.TermChanges:
+        """The fields sent, as they were parsed (none of them null, as checked above)."""
+        return cast(o.TermChanges, {name: getattr(self, name) for name in self.model_fields_set})
+
+
+class OfferingView(BaseModel):
+    id: UUID
+    provider_id: UUID
+    title: str
+    description: str
+    category: str
+    rate: Rate
+    response_window_hours: int
+    active: bool = Field(description="false once the provider withdrew it.")
+    created_at: datetime
+
+    @classmethod
+    def of(cls, offering: o.Offering) -> "OfferingView":
+        return cls(
+            id=offering.id,
+            provider_id=offering.provider_id,
+            created_at=offering.created_at,
+            active=offering.active,
+            **asdict(offering.terms),
+        )
