@@ -16,7 +16,7 @@ from enum import Enum
 from typing import Any
 
 import psycopg
-from confluent_kafka import Consumer, Message, Producer
+from confluent_kafka import Consumer, Message, Producer, TopicPartition
 from pydantic import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
@@ -107,12 +107,18 @@ class ConsumerRunner:
         routes: Mapping[str, Handler],
         retry: RetryPolicy | None = None,
         instance_id: str | None = None,
+        from_end: bool = False,
     ) -> None:
+        """`from_end`: a group with no committed offset starts at the end of each partition
+        instead of the beginning (tests on shared topics; a new analytics view)."""
         self.name = name
         self._topics = [*topics, replay_topic(name)]
         self._routes = routes
         self._retry = retry or RetryPolicy()
         self._dlq = dlq_topic(name)
+        self._from_end = from_end
+        self.assigned = threading.Event()
+        """Set once partitions are assigned (and positioned)."""
         self._bootstrap = bootstrap
         self._consumer = Consumer(consumer_config(bootstrap, name, instance_id))
         self._producer = Producer(idempotent_producer_config(bootstrap, f"{name}-dlq"))
@@ -120,7 +126,7 @@ class ConsumerRunner:
     def run(self, stop: threading.Event) -> None:
         """Poll and process until `stop` is set, then leave the group cleanly."""
         ensure_topics(self._bootstrap, consumer_specs(self.name))
-        self._consumer.subscribe(self._topics)
+        self._consumer.subscribe(self._topics, on_assign=self._on_assign)
         try:
             while not stop.is_set():
                 message = self._consumer.poll(0.5)
@@ -137,6 +143,15 @@ class ConsumerRunner:
         finally:
             self._consumer.close()
             self._producer.flush(10)
+
+    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        if self._from_end:
+            positions = consumer.committed(partitions, timeout=30)
+            for position in positions:
+                if position.offset < 0:  # nothing committed yet
+                    position.offset = consumer.get_watermark_offsets(position, 30, False)[1]
+            consumer.assign(positions)
+        self.assigned.set()
 
     def process(self, message: Message, stop: threading.Event) -> Outcome:
         try:

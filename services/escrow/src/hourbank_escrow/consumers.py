@@ -51,7 +51,13 @@ def escrow_consumer(
     group: str = h.CONSUMER,
     topics: Sequence[str] = TOPICS,
     instance_id: str | None = None,
+    from_end: bool = False,
 ) -> ConsumerRunner:
     return ConsumerRunner(
-        name=group, bootstrap=bootstrap, topics=topics, routes=routes(ctx), instance_id=instance_id
+        name=group,
+        bootstrap=bootstrap,
+        topics=topics,
+        routes=routes(ctx),
+        instance_id=instance_id,
+        from_end=from_end,
     )
