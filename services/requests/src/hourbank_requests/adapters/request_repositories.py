@@ -52,15 +52,18 @@ class SqlRequests:
         self._append_history(request)
 
     def save(self, request: ServiceRequest, loaded_version: int) -> None:
-        if request.version == loaded_version:
-            return
-        result = self._session.execute(
-            update(t.requests)
-            .where(t.requests.c.id == request.id, t.requests.c.version == loaded_version)
-            .values(version=request.version, updated_at=func.now(), **_values(request))
-        )
-        if getattr(result, "rowcount", 0) != 1:
-            raise ConcurrentUpdate(f"request {request.id} changed since version {loaded_version}")
+        """Updates the row if the request changed; appends its new history entries always
+        (some, like a rating, change no column)."""
+        if request.version != loaded_version:
+            result = self._session.execute(
+                update(t.requests)
+                .where(t.requests.c.id == request.id, t.requests.c.version == loaded_version)
+                .values(version=request.version, updated_at=func.now(), **_values(request))
+            )
+            if getattr(result, "rowcount", 0) != 1:
+                raise ConcurrentUpdate(
+                    f"request {request.id} changed since version {loaded_version}"
+                )
         self._append_history(request)
 
     def _append_history(self, request: ServiceRequest) -> None:

@@ -1,0 +1,197 @@
+"""The requests and escrow services running together over the real broker, for saga tests:
+both consumers, both relays and the deadline worker, each service on its own database."""
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+
+from hourbank_escrow.adapters import tables as escrow_tables
+from hourbank_escrow.bootstrap import Escrow
+from hourbank_escrow.bootstrap import bootstrap as escrow_bootstrap
+from hourbank_escrow.consumers import escrow_consumer
+from hourbank_escrow.reconciler import reconcile_once
+from hourbank_escrow.settings import EscrowSettings
+from hourbank_requests.adapters import tables as request_tables
+from hourbank_requests.bootstrap import Requests
+from hourbank_requests.bootstrap import bootstrap as requests_bootstrap
+from hourbank_requests.consumers import requests_consumer
+from hourbank_requests.deadlines import run_deadlines
+from hourbank_requests.domain.members import Member
+from hourbank_requests.domain.offerings import Offering, Terms
+from hourbank_requests.domain.service_request import Caller, ServiceRequest
+from hourbank_requests.handlers import act_on_request, rate_request, submit_request
+from hourbank_requests.settings import RequestsSettings
+from hourbank_shared.clock import BusinessTime
+from hourbank_shared.contracts.enums import RequestStatus
+from hourbank_shared.kafka import ensure_topics
+from hourbank_shared.migrations import upgrade
+from hourbank_shared.process import run_relay
+from hourbank_shared.testing.infra import Infra, fresh_database
+from hourbank_shared.topics import all_specs
+
+ROOT = Path(__file__).parents[2]
+SECRET = "saga-test-secret-0123456789abcdef"
+D = Decimal
+
+
+@dataclass
+class Saga:
+    requests: Requests
+    escrow: Escrow
+
+    def register(self, name: str = "member") -> uuid.UUID:
+        """A member registered with the requests service; returns once escrow opened the account."""
+        member = Member.register(uuid.uuid4(), name, None, ("member",), self._now())
+        with self.requests.context.uow() as uow:
+            uow.members.save(member)
+            uow.publish(member)
+            uow.commit()
+        self._until(lambda: self._account(member.id) is not None, f"account of {name}")
+        return member.id
+
+    def offering(self, provider: uuid.UUID, rate: str = "1.00", window: int = 24) -> uuid.UUID:
+        with self.requests.context.uow() as uow:
+            member = uow.members.get(provider)
+            assert member is not None
+            terms = Terms("Help", "Any help", "general", D(rate), window)
+            offering = Offering.create(member, terms, self._now())
+            uow.offerings.save(offering)
+            uow.commit()
+        return offering.id
+
+    def submit(self, requester: uuid.UUID, offering: uuid.UUID, hours: str) -> uuid.UUID:
+        with self.requests.context.uow() as uow:
+            request = submit_request(
+                self.requests.context, uow, requester, offering, D(hours), "please"
+            )
+            uow.commit()
+        return request.id
+
+    def act(self, request_id: uuid.UUID, command: Callable[[ServiceRequest], object]) -> None:
+        with self.requests.context.uow() as uow:
+            act_on_request(uow, request_id, command)
+            uow.commit()
+
+    def rate(self, request_id: uuid.UUID, rater: uuid.UUID, score: int) -> None:
+        with self.requests.context.uow() as uow:
+            rate_request(self.requests.context, uow, request_id, Caller(rater), score, "thanks")
+            uow.commit()
+
+    @property
+    def time(self) -> BusinessTime:
+        return self.requests.context.time
+
+    def wait_status(
+        self, request_id: uuid.UUID, status: RequestStatus, timeout: float = 30
+    ) -> dict[str, object]:
+        self._until(lambda: self.row(request_id)["status"] == status, f"{status}", timeout)
+        return self.row(request_id)
+
+    def row(self, request_id: uuid.UUID) -> dict[str, object]:
+        query = select(request_tables.requests).where(request_tables.requests.c.id == request_id)
+        with self.requests.sessions() as session:
+            return dict(session.execute(query).one()._mapping)
+
+    def history(self, request_id: uuid.UUID) -> list[tuple[str, str, str]]:
+        h = request_tables.history
+        query = select(h.c.to_status, h.c.trigger, h.c.actor).where(h.c.request_id == request_id)
+        with self.requests.sessions() as session:
+            return [tuple(r) for r in session.execute(query.order_by(h.c.seq))]  # type: ignore[misc]
+
+    def wait_history(self, request_id: uuid.UUID, trigger: str, timeout: float = 30) -> None:
+        self._until(
+            lambda: trigger in [t for _, t, _ in self.history(request_id)], trigger, timeout
+        )
+
+    def rating_of(self, member_id: uuid.UUID) -> tuple[int, int]:
+        """(sum of scores, count) on the member's profile."""
+        m = request_tables.members
+        query = select(m.c.rating_sum, m.c.rating_count).where(m.c.id == member_id)
+        with self.requests.sessions() as session:
+            row = session.execute(query).one()
+        return row.rating_sum, row.rating_count
+
+    def balance(self, member_id: uuid.UUID) -> tuple[Decimal, Decimal, Decimal]:
+        """(total, available, escrowed) in the escrow service."""
+        account = self._account(member_id)
+        assert account is not None
+        return account
+
+    def wait_balance(
+        self, member_id: uuid.UUID, expected: tuple[str, str, str], timeout: float = 30
+    ) -> None:
+        want = tuple(D(v) for v in expected)
+        self._until(lambda: self._account(member_id) == want, f"balance {expected}", timeout)
+
+    def reconciled(self) -> bool:
+        return reconcile_once(self.escrow.sessions).ok
+
+    def _account(self, member_id: uuid.UUID) -> tuple[Decimal, Decimal, Decimal] | None:
+        a = escrow_tables.accounts
+        query = select(a.c.total, a.c.escrowed).where(a.c.member_id == member_id)
+        with self.escrow.sessions() as session:
+            row = session.execute(query).first()
+        return None if row is None else (row.total, row.total - row.escrowed, row.escrowed)
+
+    def _now(self) -> datetime:
+        return self.requests.context.time.clock.now()
+
+    @staticmethod
+    def _until(condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"waited {timeout}s for {what}")
+            time.sleep(0.05)
+
+
+@contextmanager
+def running_saga(infra: Infra, time_scale: float) -> Iterator[Saga]:
+    ensure_topics(infra.bootstrap, all_specs())
+    with ExitStack() as stack:
+        requests_url = stack.enter_context(fresh_database(infra, "saga_requests"))
+        escrow_url = stack.enter_context(fresh_database(infra, "saga_escrow"))
+        upgrade(ROOT / "services/requests/alembic.ini", requests_url, quiet=True)
+        upgrade(ROOT / "services/escrow/alembic.ini", escrow_url, quiet=True)
+        requests = requests_bootstrap(
+            RequestsSettings(database_url=requests_url, jwt_secret=SECRET, time_scale=time_scale)
+        )
+        escrow = escrow_bootstrap(EscrowSettings(database_url=escrow_url, jwt_secret=SECRET))
+        suffix = uuid.uuid4().hex[:8]
+        consumers = [
+            requests_consumer(
+                requests.context, infra.bootstrap, group=f"requests-{suffix}", from_end=True
+            ),
+            escrow_consumer(
+                escrow.context, infra.bootstrap, group=f"escrow-{suffix}", from_end=True
+            ),
+        ]
+        stop = threading.Event()
+        workers = [threading.Thread(target=c.run, args=(stop,)) for c in consumers]
+        workers += [
+            threading.Thread(
+                target=run_relay, args=(f"{name}-{suffix}", url, infra.bootstrap, stop)
+            )
+            for name, url in (("requests", requests_url), ("escrow", escrow_url))
+        ]
+        workers.append(threading.Thread(target=run_deadlines, args=(requests.context, stop)))
+        for worker in workers:
+            worker.start()
+        try:
+            for consumer in consumers:
+                assert consumer.assigned.wait(60), f"{consumer.name} got no partitions"
+            yield Saga(requests, escrow)
+        finally:
+            stop.set()
+            for worker in workers:
+                worker.join(30)
+            requests.engine.dispose()
+            escrow.engine.dispose()
