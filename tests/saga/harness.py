@@ -111,6 +111,15 @@ class Saga:
             lambda: trigger in [t for _, t, _ in self.history(request_id)], trigger, timeout
         )
 
+    def refusals(self, request_id: uuid.UUID) -> int:
+        """Dispute refusals the requests service put in its outbox for this request."""
+        o = request_tables.outbox
+        query = select(o.c.id).where(
+            o.c.key == str(request_id), o.c.event_type == "hourbank.request.dispute_refused.v1"
+        )
+        with self.requests.sessions() as session:
+            return len(session.execute(query).all())
+
     def rating_of(self, member_id: uuid.UUID) -> tuple[int, int]:
         """(sum of scores, count) on the member's profile."""
         m = request_tables.members
