@@ -19,6 +19,7 @@ up: setup  ## start everything locally (Kafka, PostgreSQL, topics, migrations)
 	$(INFRA) up
 	$(WITH_ENV) uv run hourbank-topics
 	$(WITH_ENV) uv run hourbank-escrow migrate
+	$(WITH_ENV) uv run hourbank-requests migrate
 	@echo "HourBank infrastructure is up. 'make status' shows it, 'make down' stops it."
 	@echo "Environment for tools and services: eval \"\$$($(INFRA) env)\""
 
