@@ -6,11 +6,13 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
-from hourbank_requests.api import members, offerings
+from hourbank_requests.api import members, offerings, requests
 from hourbank_requests.api.errors import install_error_handlers
+from hourbank_requests.handlers import Context
 from hourbank_requests.settings import RequestsSettings
+from hourbank_requests.unit_of_work import SqlUnitOfWork
 from hourbank_shared.auth import TokenVerifier
-from hourbank_shared.clock import Clock, SystemClock
+from hourbank_shared.clock import BusinessTime, Clock, SystemClock
 from hourbank_shared.operational import install_operational_routes
 
 
@@ -25,6 +27,9 @@ def create_app(
     app.state.token_verifier = TokenVerifier(settings)
     app.state.sessions = sessions
     app.state.clock = clock or SystemClock()
+    app.state.context = Context(
+        uow=lambda: SqlUnitOfWork(sessions), time=BusinessTime(app.state.clock, settings.time_scale)
+    )
     install_error_handlers(app)
 
     def ready() -> None:
@@ -33,6 +38,6 @@ def create_app(
 
     install_operational_routes(app, ready)
     # /v1/members/me before /v1/members/{member_id}
-    for router in (members.router, members.admin_router, offerings.router):
+    for router in (members.router, members.admin_router, offerings.router, requests.router):
         app.include_router(router)
     return app

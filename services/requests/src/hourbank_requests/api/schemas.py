@@ -1,4 +1,5 @@
-"""What the members and offerings API accepts and returns; hours are strings with two decimals."""
+"""What the members, offerings and requests API accepts and returns; hours are strings with
+two decimals."""
 
 from dataclasses import asdict
 from datetime import datetime
@@ -10,7 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from hourbank_requests.domain import members as m
 from hourbank_requests.domain import offerings as o
-from hourbank_shared.money import Rate, RateInput
+from hourbank_requests.domain.lifecycle import Actor, DeadlineKind
+from hourbank_requests.domain.service_request import ServiceRequest
+from hourbank_shared.contracts.enums import Party, RequestStatus
+from hourbank_shared.money import Amount, HoursInput, Rate, RateInput
+
+MESSAGE_MAX = 2000
+COMMENT_MAX = 1000
 
 
 def _length(shortest: int, longest: int) -> StringConstraints:
@@ -23,6 +30,9 @@ Reason = Annotated[str, _length(1, m.REASON_MAX)]
 Title = Annotated[str, _length(1, o.TITLE_MAX)]
 Description = Annotated[str, _length(0, o.DESCRIPTION_MAX)]
 Category = Annotated[str, _length(1, o.CATEGORY_MAX)]
+Message = Annotated[str, _length(0, MESSAGE_MAX)]
+Comment = Annotated[str, _length(0, COMMENT_MAX)]
+Score = Annotated[int, Field(ge=1, le=5, strict=True, description="1 (poor) to 5 (excellent).")]
 Window = Annotated[int, Field(ge=o.WINDOW_MIN, le=o.WINDOW_MAX, strict=True)]
 RatingAverage = Annotated[
     Decimal | None, Field(description="Average score (1–5) to two decimals; null until rated.")
@@ -121,3 +131,80 @@ class OfferingView(BaseModel):
             active=offering.active,
             **asdict(offering.terms),
         )
+
+
+class RequestIn(BaseModel):
+    offering_id: UUID
+    hours: HoursInput = Field(description="Hours asked for: (0, 1000], at most two decimals.")
+    message: Message = ""
+
+
+class CounterIn(BaseModel):
+    hours: HoursInput
+    rate: RateInput | None = Field(None, description="Left out: the rate on the table stays.")
+    message: Message = ""
+
+
+class CompleteIn(BaseModel):
+    actual_hours: HoursInput = Field(description="Hours worked: at most the agreed hours.")
+
+
+class RatingIn(BaseModel):
+    score: Score
+    comment: Comment = ""
+
+
+class OfferView(View):
+    """The terms on the table while negotiating, and which party put them there."""
+
+    by: Party
+    hours: Amount
+    rate: Amount
+    amount: Amount
+    message: str
+
+
+class RequestView(BaseModel):
+    id: UUID
+    requester_id: UUID
+    provider_id: UUID
+    offering_id: UUID
+    offering_title: str
+    message: str
+    status: RequestStatus
+    previous_status: RequestStatus | None = Field(description="The status a dispute interrupted.")
+    hours: Amount
+    rate: Amount
+    amount: Amount = Field(description="hours × rate: what escrow holds.")
+    round: int = Field(description="Counter-offers made so far (at most 5).")
+    offer: OfferView | None
+    offer_accepted: bool = Field(description="true while escrow adjusts to the accepted offer.")
+    deadline_at: datetime | None
+    deadline_kind: DeadlineKind | None
+    actual_hours: Amount | None
+    actual_amount: Amount | None
+    dispute_id: UUID | None
+    reason: str | None = Field(description="Why the hold or its top-up failed, if it did.")
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, request: ServiceRequest, created_at: datetime, updated_at: datetime) -> Self:
+        """The request's attributes of the same names, and the row's times."""
+        stored = {"created_at": created_at, "updated_at": updated_at}
+        return cls.model_validate(
+            {name: getattr(request, name) for name in cls.model_fields.keys() - stored} | stored
+        )
+
+
+class HistoryView(View):
+    """One step of a request's history; `actor_id` is null for the system and other services."""
+
+    from_status: RequestStatus | None
+    to_status: RequestStatus
+    trigger: str
+    actor: Actor
+    actor_id: UUID | None
+    at: datetime
+    event_id: UUID | None = Field(description="The event that caused the step, if any.")
+    detail: str | None
