@@ -1,6 +1,9 @@
 """Engines and sessions for a service's own database."""
 
-from sqlalchemy import Engine, create_engine
+from collections.abc import Mapping
+
+from sqlalchemy import ColumnElement, Engine, Table, create_engine, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from hourbank_shared.settings import sqlalchemy_url
@@ -15,3 +18,28 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+class ConcurrentUpdate(Exception):
+    """A row changed (or appeared) since it was loaded: the unit of work must be retried."""
+
+
+def insert_new(session: Session, table: Table, row: Mapping[str, object]) -> None:
+    """Inserts a row that was not there when the unit of work looked (a racing insert fails)."""
+    statement = insert(table).values(row).on_conflict_do_nothing().returning(*table.primary_key)
+    if session.execute(statement).first() is None:
+        key = ", ".join(str(row[column.name]) for column in table.primary_key)
+        raise ConcurrentUpdate(f"{table.name} row {key} was created concurrently")
+
+
+def update_versioned(
+    session: Session,
+    table: Table,
+    row_key: ColumnElement[bool],
+    loaded_version: int,
+    values: Mapping[str, object],
+) -> None:
+    """Updates the row only if it still has the version it was loaded with."""
+    statement = update(table).where(row_key, table.c.version == loaded_version).values(values)
+    if getattr(session.execute(statement), "rowcount", 0) != 1:
+        raise ConcurrentUpdate(f"{table.name} row changed since version {loaded_version}")

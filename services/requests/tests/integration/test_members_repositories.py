@@ -8,11 +8,10 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from hourbank_requests.adapters import tables
-from hourbank_requests.adapters.member_repositories import ConcurrentUpdate
 from hourbank_requests.domain.members import Member
 from hourbank_requests.domain.offerings import Offering, TermChanges, Terms
 from hourbank_requests.unit_of_work import SqlUnitOfWork
-from hourbank_shared.db import make_engine, session_factory
+from hourbank_shared.db import ConcurrentUpdate, make_engine, session_factory
 
 pytestmark = pytest.mark.integration
 

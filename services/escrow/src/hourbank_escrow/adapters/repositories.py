@@ -4,10 +4,10 @@ Each repository remembers the version it loaded; a save updates only what change
 row still has that version, so a write that somehow skipped the lock fails instead of being lost.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Row, Table, insert, select, update
+from sqlalchemy import Row, insert, select
 from sqlalchemy.orm import Session
 
 from hourbank_escrow.adapters import tables as t
@@ -23,10 +23,7 @@ from hourbank_escrow.domain import (
     Transaction,
 )
 from hourbank_shared.contracts.enums import HoldStatus
-
-
-class ConcurrentUpdate(Exception):
-    """A row changed since it was loaded: the unit of work must be retried."""
+from hourbank_shared.db import update_versioned
 
 
 def key(ref: AccountRef) -> str:
@@ -75,7 +72,7 @@ class SqlAccounts:
                 self._session.execute(insert(t.accounts).values(row))
             elif loaded_version != account.version:
                 row_key = t.accounts.c.ref == key(account.ref)
-                _update(self._session, t.accounts, row_key, loaded_version, values)
+                update_versioned(self._session, t.accounts, row_key, loaded_version, values)
             self._loaded[account.ref] = account.version
 
 
@@ -148,21 +145,8 @@ class SqlHolds:
             self._session.execute(insert(t.holds).values({**identity, **values}))
         elif loaded_version != hold.version:
             row_key = t.holds.c.request_id == hold.request_id
-            _update(self._session, t.holds, row_key, loaded_version, values)
+            update_versioned(self._session, t.holds, row_key, loaded_version, values)
         self._loaded[hold.request_id] = hold.version
-
-
-def _update(
-    session: Session,
-    table: Table,
-    row_key: ColumnElement[bool],
-    loaded_version: int,
-    values: Mapping[str, object],
-) -> None:
-    statement = update(table).where(row_key, table.c.version == loaded_version).values(values)
-    result = session.execute(statement)
-    if getattr(result, "rowcount", 0) != 1:
-        raise ConcurrentUpdate(f"{table.name} row changed since version {loaded_version}")
 
 
 def account_from_row(row: Row[tuple[object, ...]]) -> Account:

@@ -10,17 +10,13 @@ from dataclasses import asdict
 from typing import Generic, Protocol, TypeVar
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Row, Select, Table, func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Row, Select, Table, func, select
 from sqlalchemy.orm import Session
 
 from hourbank_requests.adapters import tables as t
 from hourbank_requests.domain.members import Member, MemberStatus
 from hourbank_requests.domain.offerings import Offering, Terms
-
-
-class ConcurrentUpdate(Exception):
-    """A row changed (or appeared) since it was loaded: the unit of work must be retried."""
+from hourbank_shared.db import insert_new, update_versioned
 
 
 class Versioned(Protocol):
@@ -68,7 +64,10 @@ class _Rows(Generic[A]):
             insert_new(self._session, self._table, {"id": aggregate.id, **identity, **values})
         elif loaded_version != aggregate.version:
             row_key = self._table.c.id == aggregate.id
-            update_versioned(self._session, self._table, row_key, loaded_version, values)
+            update_versioned(
+                self._session, self._table, row_key, loaded_version,
+                {**values, "updated_at": func.now()},
+            )  # fmt: skip
         self._loaded[aggregate.id] = aggregate.version
 
     def _select(self, row_id: UUID) -> Select[tuple[object, ...]]:
@@ -98,32 +97,6 @@ class SqlOfferings(_Rows[Offering]):
     def save(self, offering: Offering) -> None:
         identity = {"provider_id": offering.provider_id, "created_at": offering.created_at}
         self._write(offering, identity, {**asdict(offering.terms), "active": offering.active})
-
-
-def insert_new(session: Session, table: Table, row: Mapping[str, object]) -> None:
-    """Inserts a row that was not there when the unit of work looked (a racing insert fails)."""
-    primary_key = [column.name for column in table.primary_key]
-    statement = insert(table).values(row).on_conflict_do_nothing().returning(*table.primary_key)
-    if session.execute(statement).first() is None:
-        key = ", ".join(str(row[name]) for name in primary_key)
-        raise ConcurrentUpdate(f"{table.name} row {key} was created concurrently")
-
-
-def update_versioned(
-    session: Session,
-    table: Table,
-    row_key: ColumnElement[bool],
-    loaded_version: int,
-    values: Mapping[str, object],
-) -> None:
-    statement = (
-        update(table)
-        .where(row_key, table.c.version == loaded_version)
-        .values({**values, "updated_at": func.now()})
-    )
-    result = session.execute(statement)
-    if getattr(result, "rowcount", 0) != 1:
-        raise ConcurrentUpdate(f"{table.name} row changed since version {loaded_version}")
 
 
 def member_from_row(row: Row[tuple[object, ...]]) -> Member:

@@ -5,15 +5,15 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from hourbank_requests.adapters import tables as t
-from hourbank_requests.adapters.member_repositories import ConcurrentUpdate
 from hourbank_requests.domain.lifecycle import TERMINAL, DeadlineKind, HistoryEntry
 from hourbank_requests.domain.service_request import Offer, ServiceRequest
 from hourbank_shared.contracts.enums import Party, RequestStatus
+from hourbank_shared.db import update_versioned
 
 
 class SqlRequests:
@@ -55,15 +55,9 @@ class SqlRequests:
         """Updates the row if the request changed; appends its new history entries always
         (some, like a rating, change no column)."""
         if request.version != loaded_version:
-            result = self._session.execute(
-                update(t.requests)
-                .where(t.requests.c.id == request.id, t.requests.c.version == loaded_version)
-                .values(version=request.version, updated_at=func.now(), **_values(request))
-            )
-            if getattr(result, "rowcount", 0) != 1:
-                raise ConcurrentUpdate(
-                    f"request {request.id} changed since version {loaded_version}"
-                )
+            values = {"version": request.version, "updated_at": func.now(), **_values(request)}
+            row_key = t.requests.c.id == request.id
+            update_versioned(self._session, t.requests, row_key, loaded_version, values)
         self._append_history(request)
 
     def _append_history(self, request: ServiceRequest) -> None:

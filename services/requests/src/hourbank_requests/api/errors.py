@@ -3,9 +3,9 @@
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from hourbank_requests.adapters.member_repositories import ConcurrentUpdate
 from hourbank_requests.domain import errors as domain
 from hourbank_shared import errors as http
+from hourbank_shared.db import ConcurrentUpdate
 from hourbank_shared.errors import install_problem_handlers, problem_response
 
 STATUS_OF: dict[type[domain.RequestsDomainError], type[http.Problem]] = {
