@@ -57,7 +57,7 @@ def on_accounts(
         ledger = Ledger(uow.accounts.lock(members), now=ctx.clock.now(), causation_id=envelope.id)
         outcome = act(ledger)
         uow.save(ledger)
-        uow.publish(ledger, caused_by=envelope)
+        uow.publish_ledger(ledger, caused_by=envelope)
         uow.commit()
     return _logged(envelope, outcome)
 
@@ -77,7 +77,7 @@ def on_hold(
         outcome = act(hold, ledger)
         # a hold that was never placed and recorded nothing (version 0) is not stored
         uow.save(ledger, *([hold] if hold.version else []))
-        uow.publish(ledger, hold, caused_by=envelope)
+        uow.publish_ledger(ledger, hold, caused_by=envelope)
         uow.commit()
     return _logged(envelope, outcome)
 

@@ -8,7 +8,6 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Response
 
-from hourbank_escrow.adapters import tables
 from hourbank_escrow.api.dependencies import Now, ReadSession, Sessions, UnitOfWork
 from hourbank_escrow.api.queries import account_of
 from hourbank_escrow.api.schemas import (
@@ -22,7 +21,7 @@ from hourbank_escrow.domain import Ledger, Outcome, Result, adjust_balance
 from hourbank_escrow.reconciler import reconcile_once
 from hourbank_shared.auth import AdminPrincipal, admin_principal
 from hourbank_shared.errors import Conflict, NotFound
-from hourbank_shared.idempotency import IdempotencyKey, IdempotentCommand, SqlIdempotency
+from hourbank_shared.idempotency import IdempotencyKey
 
 router = APIRouter(prefix="/v1", tags=["admin"], dependencies=[Depends(admin_principal)])
 
@@ -57,7 +56,7 @@ def adjust(
 ) -> Response:
     """Add hours to a member's balance, or take them, against the community fund."""
     with uow:
-        command = IdempotentCommand(SqlIdempotency(uow.session, tables.idempotency), idempotency)
+        command = uow.idempotent(idempotency)
         if (stored := command.stored()) is not None:
             return stored
         ledger = Ledger(uow.accounts.lock([member_id]), now=now)
@@ -66,7 +65,7 @@ def adjust(
             raise _no_account(member_id)
         _applied(adjust_balance(member_id, body.amount, body.reason, ledger))
         uow.save(ledger)
-        uow.publish(ledger)
+        uow.publish_ledger(ledger)
         view = AdjustmentView(
             transaction_id=ledger.transactions[-1].id, account=BalanceView.model_validate(member)
         )
@@ -87,7 +86,7 @@ def change_credit_limit(
             raise _no_account(member_id)
         _applied(member.change_credit_limit(body.credit_limit, by_admin_id=admin.member_id))
         uow.save(ledger)
-        uow.publish(ledger)
+        uow.publish_ledger(ledger)
         uow.commit()
     return BalanceView.model_validate(member)
 
