@@ -1,0 +1,46 @@
+"""What every service's HTTP API starts from: bearer auth, problem+json for every error,
+`/healthz`, `/readyz` (a database ping) and `/metrics`."""
+
+from importlib.metadata import version
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+from hourbank_shared.auth import TokenVerifier
+from hourbank_shared.clock import Clock, SystemClock
+from hourbank_shared.db import ConcurrentUpdate
+from hourbank_shared.errors import Conflict, install_problem_handlers, problem_response
+from hourbank_shared.operational import install_operational_routes
+from hourbank_shared.settings import ServiceSettings
+
+
+def service_app(
+    *,
+    title: str,
+    distribution: str,
+    description: str,
+    settings: ServiceSettings,
+    sessions: sessionmaker[Session],
+    clock: Clock | None = None,
+) -> FastAPI:
+    app = FastAPI(title=title, version=version(distribution), description=description)
+    app.state.token_verifier = TokenVerifier(settings)
+    app.state.sessions = sessions
+    app.state.clock = clock or SystemClock()
+    install_problem_handlers(app)
+    app.add_exception_handler(ConcurrentUpdate, _concurrent_update)
+
+    def ready() -> None:
+        with sessions() as session:
+            session.execute(text("SELECT 1"))
+
+    install_operational_routes(app, ready)
+    return app
+
+
+async def _concurrent_update(request: Request, exc: Exception) -> JSONResponse:
+    """Another request changed the same thing at the same moment: the client may retry."""
+    detail = f"{exc}; it was changed by another request at the same time, try again"
+    return problem_response(409, Conflict.title, detail, "concurrent-update", request.url.path)
