@@ -46,6 +46,10 @@ class InvalidInput(Problem):
     status, title, slug = 422, "Unprocessable Content", "invalid-input"
 
 
+class ServiceUnavailable(Problem):
+    status, title, slug = 503, "Service Unavailable", "unavailable"
+
+
 def problem_response(
     status: int, title: str, detail: str, slug: str, instance: str, **extensions: Any
 ) -> JSONResponse:

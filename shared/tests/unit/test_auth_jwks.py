@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from hourbank_shared.auth import TokenVerifier
-from hourbank_shared.errors import Unauthorized
+from hourbank_shared.errors import ServiceUnavailable, Unauthorized
 from hourbank_shared.settings import ServiceSettings
 
 KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -96,3 +96,17 @@ def test_an_hs256_token_is_refused_by_an_rs256_service(verifier: TokenVerifier) 
     )
     with pytest.raises(Unauthorized):
         verifier.verify(forged)
+
+
+def test_an_unreachable_key_set_is_our_outage_not_the_callers_fault() -> None:
+    verifier = TokenVerifier(
+        ServiceSettings(
+            database_url="postgresql://x/y",
+            jwt_algorithm="RS256",
+            jwt_jwks_url="http://127.0.0.1:9/jwks.json",
+            jwt_issuer=ISSUER,
+            jwt_audience=AUDIENCE,
+        )
+    )
+    with pytest.raises(ServiceUnavailable):
+        verifier.verify(token())

@@ -7,7 +7,7 @@ from uuid import UUID
 import jwt
 from fastapi import Depends, Request
 
-from hourbank_shared.errors import Forbidden, Unauthorized
+from hourbank_shared.errors import Forbidden, ServiceUnavailable, Unauthorized
 from hourbank_shared.settings import ServiceSettings
 
 MEMBER = "member"
@@ -53,6 +53,9 @@ class TokenVerifier:
             )
         except jwt.ExpiredSignatureError:
             raise Unauthorized("the token has expired") from None
+        except jwt.PyJWKClientConnectionError:
+            # our identity provider is unreachable: not the caller's fault, and worth a retry
+            raise ServiceUnavailable("the signing keys could not be fetched; try again") from None
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"the token is not valid: {exc}") from None
         try:
