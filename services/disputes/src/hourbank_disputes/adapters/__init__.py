@@ -1,0 +1,1 @@
+"""The disputes service's tables and repositories in PostgreSQL."""

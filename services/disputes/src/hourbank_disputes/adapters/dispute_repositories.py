@@ -1,0 +1,185 @@
+"""Disputes, their evidence and the projection of requests in PostgreSQL."""
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Row, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session
+
+from hourbank_disputes.adapters import tables as t
+from hourbank_disputes.domain.dispute import OPEN, Dispute
+from hourbank_disputes.domain.projection import ProjectedRequest
+from hourbank_shared.contracts.enums import (
+    DisputeResolution,
+    DisputeStatus,
+    DisputeType,
+    RequestStatus,
+)
+from hourbank_shared.db import update_versioned
+
+STORED = (
+    "dispute_type", "status", "raised_by", "against", "description", "assigned_admin",
+    "resolution", "provider_hours", "provider_amount", "requester_refund", "note",
+    "refusal_reason", "request_confirmed", "assigned_at", "closed_at", "updated_at",
+)  # fmt: skip
+
+
+class SqlRequestProjection:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, request_id: UUID) -> ProjectedRequest | None:
+        query = select(t.request_projection).where(t.request_projection.c.request_id == request_id)
+        row = self._session.execute(query).first()
+        return projected_from_row(row) if row is not None else None
+
+    def apply(self, change: ProjectedRequest) -> None:
+        """Insert the request on its first event; later ones update it, keeping the hours the
+        event does not carry."""
+        p = t.request_projection
+        statement = pg_insert(p).values(
+            request_id=change.request_id,
+            requester_id=change.requester_id,
+            provider_id=change.provider_id,
+            status=str(change.status),
+            hours=change.hours,
+            rate=change.rate,
+            amount=change.amount,
+        )
+        new = statement.excluded
+        self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[p.c.request_id],
+                set_={
+                    "requester_id": new.requester_id,
+                    "provider_id": new.provider_id,
+                    "status": new.status,
+                    "hours": func.coalesce(new.hours, p.c.hours),
+                    "rate": func.coalesce(new.rate, p.c.rate),
+                    "amount": func.coalesce(new.amount, p.c.amount),
+                    "updated_at": func.now(),
+                },
+            )
+        )
+
+
+class SqlDisputes:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def lock(self, dispute_id: UUID) -> Dispute | None:
+        query = (
+            disputes_with_request()
+            .where(t.disputes.c.id == dispute_id)
+            .with_for_update(of=t.disputes)
+        )
+        row = self._session.execute(query).first()
+        return dispute_from_row(row) if row is not None else None
+
+    def open_for(self, request_id: UUID) -> UUID | None:
+        query = select(t.disputes.c.id).where(
+            t.disputes.c.request_id == request_id,
+            t.disputes.c.status.in_([str(s) for s in OPEN]),
+        )
+        return self._session.execute(query).scalar()
+
+    def add(self, dispute: Dispute) -> None:
+        values = _values(dispute)
+        self._session.execute(
+            insert(t.disputes).values(
+                id=dispute.id,
+                request_id=dispute.request.request_id,
+                created_at=dispute.created_at,
+                version=dispute.version,
+                **values,
+            )
+        )
+        self._add_evidence(dispute)
+
+    def save(self, dispute: Dispute, loaded_version: int) -> None:
+        if dispute.version != loaded_version:
+            values = {"version": dispute.version, **_values(dispute)}
+            row_key = t.disputes.c.id == dispute.id
+            update_versioned(self._session, t.disputes, row_key, loaded_version, values)
+        self._add_evidence(dispute)
+
+    def _add_evidence(self, dispute: Dispute) -> None:
+        if dispute.new_evidence:
+            rows = [
+                {"id": e.id, "dispute_id": e.dispute_id, "added_by": e.added_by, "kind": e.kind,
+                 "content": e.content, "at": e.at}
+                for e in dispute.new_evidence
+            ]  # fmt: skip
+            self._session.execute(insert(t.evidence), rows)
+            dispute.new_evidence.clear()
+
+
+def disputes_with_request() -> Any:
+    """Disputes joined with their request's projection, as `dispute_from_row` reads them."""
+    return select(t.disputes, *_projection_columns()).join(
+        t.request_projection, t.request_projection.c.request_id == t.disputes.c.request_id
+    )
+
+
+def _projection_columns() -> list[Any]:
+    p = t.request_projection.c
+    return [
+        p.requester_id, p.provider_id, p.status.label("request_status"), p.hours, p.rate,
+        p.amount,
+    ]  # fmt: skip
+
+
+def evidence_of(session: Session, dispute_id: UUID) -> Sequence[Row[Any]]:
+    query = (
+        select(t.evidence)
+        .where(t.evidence.c.dispute_id == dispute_id)
+        .order_by(t.evidence.c.at, t.evidence.c.id)
+    )
+    return session.execute(query).all()
+
+
+def _values(dispute: Dispute) -> dict[str, object]:
+    values = {name: getattr(dispute, name) for name in STORED}
+    for name in ("dispute_type", "status", "resolution"):
+        values[name] = str(values[name]) if values[name] is not None else None
+    return values
+
+
+def projected_from_row(row: Row[Any]) -> ProjectedRequest:
+    m = row._mapping
+    return ProjectedRequest(
+        m["request_id"], m["requester_id"], m["provider_id"], RequestStatus(m["status"]),
+        m["hours"], m["rate"], m["amount"],
+    )  # fmt: skip
+
+
+def dispute_from_row(row: Row[Any]) -> Dispute:
+    m = row._mapping
+    request = ProjectedRequest(
+        m["request_id"], m["requester_id"], m["provider_id"],
+        RequestStatus(m["request_status"]), m["hours"], m["rate"], m["amount"],
+    )  # fmt: skip
+    return Dispute(
+        id=m["id"],
+        request=request,
+        dispute_type=DisputeType(m["dispute_type"]),
+        raised_by=m["raised_by"],
+        against=m["against"],
+        description=m["description"],
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+        status=DisputeStatus(m["status"]),
+        request_confirmed=m["request_confirmed"],
+        assigned_admin=m["assigned_admin"],
+        assigned_at=m["assigned_at"],
+        resolution=DisputeResolution(m["resolution"]) if m["resolution"] else None,
+        provider_hours=m["provider_hours"],
+        provider_amount=m["provider_amount"],
+        requester_refund=m["requester_refund"],
+        note=m["note"],
+        refusal_reason=m["refusal_reason"],
+        closed_at=m["closed_at"],
+        version=m["version"],
+    )

@@ -1,0 +1,103 @@
+"""The disputes service's own tables (its migrations are generated from this metadata)."""
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    Table,
+    Text,
+    Uuid,
+    func,
+    text,
+)
+
+from hourbank_shared.idempotency import idempotency_table
+from hourbank_shared.inbox import inbox_table
+from hourbank_shared.outbox import outbox_table
+
+metadata = MetaData()
+
+
+def hours(name: str) -> Column[object]:
+    return Column(name, Numeric(14, 2))
+
+
+def at(name: str, nullable: bool = True) -> Column[object]:
+    return Column(name, DateTime(timezone=True), nullable=nullable)
+
+
+disputes = Table(
+    "disputes",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("request_id", Uuid, nullable=False),
+    Column("dispute_type", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("raised_by", Uuid, nullable=False),
+    Column("against", Uuid, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("assigned_admin", Uuid),
+    Column("resolution", Text),
+    hours("provider_hours"),
+    hours("provider_amount"),
+    hours("requester_refund"),
+    Column("note", Text),
+    Column("refusal_reason", Text),
+    # the requests service confirmed the request DISPUTED (escrow froze the hold)
+    Column("request_confirmed", Boolean, nullable=False, server_default=text("false")),
+    at("assigned_at"),
+    at("closed_at"),
+    at("created_at", nullable=False),
+    at("updated_at", nullable=False),
+    Column("version", Integer, nullable=False, server_default=text("0")),
+    CheckConstraint(
+        "status IN ('OPEN','UNDER_REVIEW','RESOLVED','DISMISSED','REFUSED')",
+        name="disputes_status",
+    ),
+    Index("disputes_raised_by", "raised_by", "created_at"),
+    Index("disputes_against", "against", "created_at"),
+    Index("disputes_queue", "status", "created_at"),
+    # one open dispute per request: a racing second one fails here
+    Index(
+        "disputes_one_open",
+        "request_id",
+        unique=True,
+        postgresql_where=text("status IN ('OPEN','UNDER_REVIEW')"),
+    ),
+)
+
+evidence = Table(
+    "evidence",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("dispute_id", Uuid, ForeignKey("disputes.id"), nullable=False),
+    Column("added_by", Uuid, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("content", Text, nullable=False),
+    at("at", nullable=False),
+    CheckConstraint("kind IN ('text','link')", name="evidence_kind"),
+    Index("evidence_dispute", "dispute_id", "at"),
+)
+
+request_projection = Table(
+    "request_projection",
+    metadata,
+    Column("request_id", Uuid, primary_key=True),
+    Column("requester_id", Uuid, nullable=False),
+    Column("provider_id", Uuid, nullable=False),
+    Column("status", Text, nullable=False),
+    hours("hours"),
+    hours("rate"),
+    hours("amount"),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+outbox = outbox_table(metadata)
+inbox = inbox_table(metadata)
+idempotency = idempotency_table(metadata)

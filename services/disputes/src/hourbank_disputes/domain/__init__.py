@@ -1,0 +1,1 @@
+"""The disputes domain: pure Python, no I/O."""

@@ -1,0 +1,164 @@
+"""Commands and reactions of disputes.
+
+Commands run inside the caller's unit of work (the API adds its idempotency record and
+commits once). Reactions to the requests service's events own their unit of work: inbox
+claim, projection update, domain call, outbox, one commit. A dispute row is always locked
+before it changes, so an admin's resolution and the request's confirmation serialize.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from uuid import UUID, uuid4
+
+from hourbank_disputes.domain.dispute import Caller, Dispute
+from hourbank_disputes.domain.errors import NotVisible
+from hourbank_disputes.domain.evidence import Evidence, EvidenceKind
+from hourbank_disputes.domain.projection import projected
+from hourbank_disputes.unit_of_work import SqlUnitOfWork
+from hourbank_shared.clock import Clock
+from hourbank_shared.contracts.enums import DisputeResolution, DisputeType
+from hourbank_shared.contracts.requests import (
+    RequestDisputed,
+    RequestDisputeRefused,
+    RequestEvent,
+)
+from hourbank_shared.envelope import Envelope
+
+CONSUMER = "disputes"
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Context:
+    uow: Callable[[], SqlUnitOfWork]
+    clock: Clock
+
+
+# commands (inside the caller's unit of work) ----------------------------------------------
+
+
+def open_dispute(
+    ctx: Context,
+    uow: SqlUnitOfWork,
+    caller: Caller,
+    request_id: UUID,
+    dispute_type: DisputeType,
+    description: str,
+) -> Dispute:
+    dispute = Dispute.open(
+        uuid4(),
+        caller,
+        uow.requests.get(request_id),
+        dispute_type,
+        description,
+        ctx.clock.now(),
+        open_already=uow.disputes.open_for(request_id),
+    )
+    uow.disputes.add(dispute)
+    uow.publish(dispute)
+    return dispute
+
+
+def act_on_dispute(
+    uow: SqlUnitOfWork, dispute_id: UUID, command: Callable[[Dispute], object]
+) -> Dispute:
+    """Lock the dispute, run one domain command on it, stage the changes and events."""
+    dispute = uow.disputes.lock(dispute_id)
+    if dispute is None:
+        raise NotVisible(f"no dispute {dispute_id}")
+    loaded = dispute.version
+    command(dispute)
+    uow.disputes.save(dispute, loaded)
+    uow.publish(dispute)
+    return dispute
+
+
+def add_evidence(
+    ctx: Context,
+    uow: SqlUnitOfWork,
+    dispute_id: UUID,
+    caller: Caller,
+    kind: EvidenceKind,
+    content: str,
+) -> Evidence:
+    added: list[Evidence] = []
+    now = ctx.clock.now()
+    act_on_dispute(
+        uow, dispute_id, lambda d: added.append(d.add_evidence(uuid4(), caller, kind, content, now))
+    )
+    return added[0]
+
+
+def assign_dispute(ctx: Context, uow: SqlUnitOfWork, dispute_id: UUID, admin: UUID) -> Dispute:
+    return act_on_dispute(uow, dispute_id, lambda d: d.assign(admin, ctx.clock.now()))
+
+
+def resolve_dispute(
+    ctx: Context,
+    uow: SqlUnitOfWork,
+    dispute_id: UUID,
+    admin: UUID,
+    resolution: DisputeResolution,
+    provider_hours: Decimal | None,
+    note: str,
+) -> Dispute:
+    return act_on_dispute(
+        uow,
+        dispute_id,
+        lambda d: d.resolve(admin, resolution, provider_hours, note, ctx.clock.now()),
+    )
+
+
+def dismiss_dispute(
+    ctx: Context, uow: SqlUnitOfWork, dispute_id: UUID, admin: UUID, note: str
+) -> Dispute:
+    return act_on_dispute(uow, dispute_id, lambda d: d.dismiss(admin, note, ctx.clock.now()))
+
+
+# reactions to the requests service (own unit of work) -------------------------------------
+
+
+def react(
+    ctx: Context,
+    envelope: Envelope,
+    event: RequestEvent,
+    dispute_id: UUID | None = None,
+    reaction: Callable[[Dispute], bool] | None = None,
+) -> bool:
+    """The projection follows every request event; `reaction` runs on the locked dispute.
+    False if handled before, or if the dispute is unknown or ignored the event."""
+    with ctx.uow() as uow:
+        if not uow.inbox.claim(CONSUMER, envelope.id, envelope.type):
+            return False
+        uow.requests.apply(projected(event))
+        changed = False
+        if dispute_id is not None and reaction is not None:
+            dispute = uow.disputes.lock(dispute_id)
+            if dispute is None or dispute.request.request_id != event.request_id:
+                log.warning("%s for unknown dispute %s", envelope.type, dispute_id)
+            else:
+                loaded = dispute.version
+                changed = reaction(dispute)
+                uow.disputes.save(dispute, loaded)
+                uow.publish(dispute, caused_by=envelope)
+                if not changed:
+                    log.info("%s ignored: dispute %s is %s", envelope.type, dispute.id,
+                             dispute.status)  # fmt: skip
+        uow.commit()
+    return changed
+
+
+def when_request_changed(ctx: Context, envelope: Envelope, event: RequestEvent) -> None:
+    react(ctx, envelope, event)
+
+
+def when_request_disputed(ctx: Context, envelope: Envelope, event: RequestDisputed) -> None:
+    react(ctx, envelope, event, event.dispute_id, lambda d: d.confirmed(ctx.clock.now()))
+
+
+def when_dispute_refused(ctx: Context, envelope: Envelope, event: RequestDisputeRefused) -> None:
+    react(
+        ctx, envelope, event, event.dispute_id, lambda d: d.refused(event.reason, ctx.clock.now())
+    )
