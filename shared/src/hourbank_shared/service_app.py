@@ -8,10 +8,19 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
+from hourbank_shared import domain_errors as domain
 from hourbank_shared.auth import TokenVerifier
 from hourbank_shared.clock import Clock, SystemClock
 from hourbank_shared.db import ConcurrentUpdate
-from hourbank_shared.errors import Conflict, install_problem_handlers, problem_response
+from hourbank_shared.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Problem,
+    install_problem_handlers,
+    problem_response,
+)
 from hourbank_shared.operational import install_operational_routes
 from hourbank_shared.settings import ServiceSettings
 
@@ -31,6 +40,7 @@ def service_app(
     app.state.clock = clock or SystemClock()
     install_problem_handlers(app)
     app.add_exception_handler(ConcurrentUpdate, _concurrent_update)
+    app.add_exception_handler(domain.DomainError, _refused_by_the_domain)
 
     def ready() -> None:
         with sessions() as session:
@@ -38,6 +48,22 @@ def service_app(
 
     install_operational_routes(app, ready)
     return app
+
+
+PROBLEM_OF: dict[type[domain.DomainError], type[Problem]] = {
+    domain.NotVisible: NotFound,
+    domain.Forbidden: Forbidden,
+    domain.NotAllowedNow: Conflict,
+    domain.InvalidInput: InvalidInput,
+}
+
+
+async def _refused_by_the_domain(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, domain.DomainError)
+    kind = next((p for error, p in PROBLEM_OF.items() if isinstance(exc, error)), Problem)
+    return problem_response(
+        kind.status, kind.title, exc.detail, kind.slug, request.url.path, **exc.extensions
+    )
 
 
 async def _concurrent_update(request: Request, exc: Exception) -> JSONResponse:

@@ -9,12 +9,12 @@ from hourbank_requests.domain.errors import (
     Forbidden,
     NotAllowedNow,
     NotVisible,
-    RequestsDomainError,
 )
 from hourbank_requests.domain.service_request import Caller, ServiceRequest
 from hourbank_shared.clock import BusinessTime
 from hourbank_shared.contracts.enums import Party
 from hourbank_shared.contracts.enums import RequestStatus as S
+from hourbank_shared.domain_errors import DomainError
 
 from .request_factory import Scene, d, scene
 
@@ -64,9 +64,7 @@ def snapshot(r: ServiceRequest) -> tuple[object, ...]:
             r.hours, r.amount, list(r.events), list(r.history))  # fmt: skip
 
 
-def refuses(
-    s: Scene, command: str, caller: Caller, error: type[RequestsDomainError]
-) -> RequestsDomainError:
+def refuses(s: Scene, command: str, caller: Caller, error: type[DomainError]) -> DomainError:
     before = snapshot(s.request)
     with pytest.raises(error) as raised:
         COMMANDS[command](s.request, caller, s.time)

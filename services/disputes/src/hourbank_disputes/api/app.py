@@ -4,7 +4,6 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from hourbank_disputes.api import disputes
-from hourbank_disputes.api.errors import install_domain_error_handlers
 from hourbank_disputes.handlers import Context
 from hourbank_disputes.settings import DisputesSettings
 from hourbank_disputes.unit_of_work import SqlUnitOfWork
@@ -24,6 +23,5 @@ def create_app(
         clock=clock,
     )
     app.state.context = Context(uow=lambda: SqlUnitOfWork(sessions), clock=app.state.clock)
-    install_domain_error_handlers(app)
     app.include_router(disputes.router)
     return app

@@ -17,11 +17,11 @@ from hourbank_disputes.adapters.dispute_repositories import (
     disputes_with_request,
     evidence_of,
 )
-from hourbank_disputes.api.paging import newest_first, page_of
 from hourbank_disputes.api.schemas import DisputeDetail, DisputeView, EvidenceView, timeline
 from hourbank_disputes.domain.dispute import Caller
 from hourbank_disputes.domain.errors import NotVisible
 from hourbank_shared.contracts.enums import DisputeStatus
+from hourbank_shared.keyset import newest_first, page_of
 from hourbank_shared.pagination import Page
 
 

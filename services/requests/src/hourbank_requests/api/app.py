@@ -4,7 +4,6 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from hourbank_requests.api import members, offerings, requests
-from hourbank_requests.api.errors import install_domain_error_handlers
 from hourbank_requests.handlers import Context
 from hourbank_requests.settings import RequestsSettings
 from hourbank_requests.unit_of_work import SqlUnitOfWork
@@ -26,7 +25,6 @@ def create_app(
     app.state.context = Context(
         uow=lambda: SqlUnitOfWork(sessions), time=BusinessTime(app.state.clock, settings.time_scale)
     )
-    install_domain_error_handlers(app)
     # /v1/members/me before /v1/members/{member_id}
     for router in (members.router, members.admin_router, offerings.router, requests.router):
         app.include_router(router)

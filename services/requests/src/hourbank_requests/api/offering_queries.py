@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from hourbank_requests.adapters import tables as t
 from hourbank_requests.adapters.member_repositories import offering_from_row
-from hourbank_requests.api.paging import newest_first, page_of
 from hourbank_requests.api.schemas import OfferingView
 from hourbank_requests.domain.errors import NotVisible
+from hourbank_shared.keyset import newest_first, page_of
 from hourbank_shared.pagination import Page
 
 

@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 
 from hourbank_requests.adapters import tables as t
 from hourbank_requests.adapters.request_repositories import history_of, request_from_row
-from hourbank_requests.api.paging import newest_first, page_of
 from hourbank_requests.api.schemas import HistoryView, RequestView
 from hourbank_requests.domain.errors import NotVisible
 from hourbank_requests.domain.service_request import Caller
 from hourbank_shared.contracts.enums import RequestStatus
+from hourbank_shared.keyset import newest_first, page_of
 from hourbank_shared.pagination import Page
 
 Role = Literal["requester", "provider"]
