@@ -11,8 +11,15 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from hourbank_disputes.adapters import tables as dispute_tables
+from hourbank_disputes.api.app import create_app as disputes_app
+from hourbank_disputes.bootstrap import Disputes
+from hourbank_disputes.bootstrap import bootstrap as disputes_bootstrap
+from hourbank_disputes.consumers import disputes_consumer
+from hourbank_disputes.settings import DisputesSettings
 from hourbank_escrow.adapters import tables as escrow_tables
 from hourbank_escrow.bootstrap import Escrow
 from hourbank_escrow.bootstrap import bootstrap as escrow_bootstrap
@@ -29,6 +36,7 @@ from hourbank_requests.domain.offerings import Offering, Terms
 from hourbank_requests.domain.service_request import Caller, ServiceRequest
 from hourbank_requests.handlers import act_on_request, rate_request, submit_request
 from hourbank_requests.settings import RequestsSettings
+from hourbank_shared.auth.devtoken import dev_token
 from hourbank_shared.clock import BusinessTime
 from hourbank_shared.contracts.enums import RequestStatus
 from hourbank_shared.kafka import ensure_topics
@@ -46,6 +54,26 @@ D = Decimal
 class Saga:
     requests: Requests
     escrow: Escrow
+    disputes: Disputes
+
+    def disputes_api(self, member: uuid.UUID, *, admin: bool = False) -> TestClient:
+        """The disputes service's HTTP API, called with the member's development token."""
+        client = TestClient(disputes_app(self.disputes.settings, self.disputes.sessions))
+        client.headers["Authorization"] = f"Bearer {dev_token(member, SECRET, admin=admin)}"
+        return client
+
+    def disputes_projection(self, request_id: uuid.UUID) -> str | None:
+        """The request's status as the disputes service's projection knows it."""
+        p = dispute_tables.request_projection
+        query = select(p.c.status).where(p.c.request_id == request_id)
+        with self.disputes.sessions() as session:
+            return session.execute(query).scalar()
+
+    def dispute_status(self, dispute_id: str) -> str | None:
+        d = dispute_tables.disputes
+        query = select(d.c.status).where(d.c.id == uuid.UUID(dispute_id))
+        with self.disputes.sessions() as session:
+            return session.execute(query).scalar()
 
     def register(self, name: str = "member") -> uuid.UUID:
         """A member registered with the requests service; returns once escrow opened the account."""
@@ -168,12 +196,17 @@ def running_saga(infra: Infra, time_scale: float) -> Iterator[Saga]:
     with ExitStack() as stack:
         requests_url = stack.enter_context(fresh_database(infra, "saga_requests"))
         escrow_url = stack.enter_context(fresh_database(infra, "saga_escrow"))
-        upgrade(ROOT / "services/requests/alembic.ini", requests_url, quiet=True)
-        upgrade(ROOT / "services/escrow/alembic.ini", escrow_url, quiet=True)
+        disputes_url = stack.enter_context(fresh_database(infra, "saga_disputes"))
+        urls = {"requests": requests_url, "escrow": escrow_url, "disputes": disputes_url}
+        for name, url in urls.items():
+            upgrade(ROOT / f"services/{name}/alembic.ini", url, quiet=True)
         requests = requests_bootstrap(
             RequestsSettings(database_url=requests_url, jwt_secret=SECRET, time_scale=time_scale)
         )
         escrow = escrow_bootstrap(EscrowSettings(database_url=escrow_url, jwt_secret=SECRET))
+        disputes = disputes_bootstrap(
+            DisputesSettings(database_url=disputes_url, jwt_secret=SECRET)
+        )
         suffix = uuid.uuid4().hex[:8]
         consumers = [
             requests_consumer(
@@ -182,6 +215,9 @@ def running_saga(infra: Infra, time_scale: float) -> Iterator[Saga]:
             escrow_consumer(
                 escrow.context, infra.bootstrap, group=f"escrow-{suffix}", from_end=True
             ),
+            disputes_consumer(
+                disputes.context, infra.bootstrap, group=f"disputes-{suffix}", from_end=True
+            ),
         ]
         stop = threading.Event()
         workers = [threading.Thread(target=c.run, args=(stop,)) for c in consumers]
@@ -189,7 +225,7 @@ def running_saga(infra: Infra, time_scale: float) -> Iterator[Saga]:
             threading.Thread(
                 target=run_relay, args=(f"{name}-{suffix}", url, infra.bootstrap, stop)
             )
-            for name, url in (("requests", requests_url), ("escrow", escrow_url))
+            for name, url in urls.items()
         ]
         workers.append(threading.Thread(target=run_deadlines, args=(requests.context, stop)))
         for worker in workers:
@@ -197,10 +233,10 @@ def running_saga(infra: Infra, time_scale: float) -> Iterator[Saga]:
         try:
             for consumer in consumers:
                 assert consumer.assigned.wait(60), f"{consumer.name} got no partitions"
-            yield Saga(requests, escrow)
+            yield Saga(requests, escrow, disputes)
         finally:
             stop.set()
             for worker in workers:
                 worker.join(30)
-            requests.engine.dispose()
-            escrow.engine.dispose()
+            for service in (requests, escrow, disputes):
+                service.engine.dispose()
