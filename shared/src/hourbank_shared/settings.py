@@ -30,6 +30,8 @@ class ServiceSettings(BaseSettings):
     jwt_issuer: str | None = Field(default=None, validation_alias=_shared("JWT_ISSUER"))
     jwt_audience: str | None = Field(default=None, validation_alias=_shared("JWT_AUDIENCE"))
     log_level: str = Field(default="INFO", validation_alias=_shared("LOG_LEVEL"))
+    api_port: int = 8000
+    metrics_port: int = 9100
 
     @model_validator(mode="after")
     def _auth_is_complete(self) -> "ServiceSettings":

@@ -1,70 +1,35 @@
 """`hourbank-requests migrate|api|consume|relay|deadlines`: the requests service's processes."""
 
-import argparse
 from pathlib import Path
 
-import uvicorn
-from prometheus_client import start_http_server
-
-from hourbank_requests.bootstrap import Requests, bootstrap
+from hourbank_requests.bootstrap import bootstrap
 from hourbank_requests.consumers import requests_consumer
 from hourbank_requests.deadlines import run_deadlines
 from hourbank_requests.handlers import CONSUMER
-from hourbank_shared.logs import configure_logging
-from hourbank_shared.migrations import upgrade
-from hourbank_shared.process import run_relay, stop_on_signals
+from hourbank_shared.cli import ServiceProcesses, service_main
+from hourbank_shared.process import stop_on_signals
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 
 
-def migrate(service: Requests, _: argparse.Namespace) -> None:
-    upgrade(ALEMBIC_INI, service.settings.database_url)
-
-
-def api(service: Requests, args: argparse.Namespace) -> None:
+def processes() -> ServiceProcesses:
     from hourbank_requests.api.app import create_app
 
-    app = create_app(service.settings, service.sessions, service.context.time.clock)
-    uvicorn.run(app, host=args.host, port=args.port or service.settings.api_port, log_config=None)
-
-
-def consume(service: Requests, args: argparse.Namespace) -> None:
-    start_http_server(service.settings.metrics_port)
-    bootstrap_servers = service.settings.kafka_bootstrap_servers
-    runner = requests_consumer(service.context, bootstrap_servers, instance_id=args.instance_id)
-    runner.run(stop_on_signals())
-
-
-def relay(service: Requests, _: argparse.Namespace) -> None:
-    settings = service.settings
-    start_http_server(settings.metrics_port + 100)
-    run_relay(CONSUMER, settings.database_url, settings.kafka_bootstrap_servers, stop_on_signals())
-
-
-def deadlines(service: Requests, _: argparse.Namespace) -> None:
-    start_http_server(service.settings.metrics_port + 200)
-    run_deadlines(service.context, stop_on_signals())
-
-
-COMMANDS = {
-    "migrate": migrate,
-    "api": api,
-    "consume": consume,
-    "relay": relay,
-    "deadlines": deadlines,
-}
+    service = bootstrap()
+    return ServiceProcesses(
+        name=CONSUMER,
+        settings=service.settings,
+        alembic_ini=ALEMBIC_INI,
+        app=lambda: create_app(service.settings, service.sessions, service.context.time.clock),
+        consumer=lambda instance_id: requests_consumer(
+            service.context, service.settings.kafka_bootstrap_servers, instance_id=instance_id
+        ),
+        extra={"deadlines": lambda _: run_deadlines(service.context, stop_on_signals())},
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="hourbank-requests", description=__doc__)
-    parser.add_argument("command", choices=COMMANDS)
-    parser.add_argument("--host", default="127.0.0.1", help="api: address to listen on")
-    parser.add_argument("--port", type=int, default=0, help="api: port (default from settings)")
-    parser.add_argument("--instance-id", help="consume: static group membership id (pod name)")
-    args = parser.parse_args()
-    service = bootstrap()
-    configure_logging(f"requests-{args.command}", service.settings.log_level)
-    COMMANDS[args.command](service, args)
+    service_main(__doc__ or "", processes, extra_commands=("deadlines",))
 
 
 if __name__ == "__main__":
