@@ -21,6 +21,7 @@ up: setup  ## start everything locally (Kafka, PostgreSQL, topics, migrations)
 	$(WITH_ENV) uv run hourbank-escrow migrate
 	$(WITH_ENV) uv run hourbank-requests migrate
 	$(WITH_ENV) uv run hourbank-disputes migrate
+	$(WITH_ENV) uv run hourbank-notifications migrate
 	@echo "HourBank infrastructure is up. 'make status' shows it, 'make down' stops it."
 	@echo "Environment for tools and services: eval \"\$$($(INFRA) env)\""
 

@@ -1,0 +1,88 @@
+"""`hourbank-notifications migrate|api|worker|relay`: the notifications service's processes."""
+
+import argparse
+import asyncio
+from pathlib import Path
+
+import uvicorn
+from prometheus_client import start_http_server
+
+from hourbank_notifications.app import APP_ID, TOPICS, Tick, faust_app, run_worker
+from hourbank_notifications.bootstrap import Notifications, bootstrap
+from hourbank_notifications.email.mailer import SmtpMailer
+from hourbank_notifications.email.sender import send_due
+from hourbank_notifications.handlers import CONSUMER
+from hourbank_shared.consumer import RetryPolicy
+from hourbank_shared.kafka import consumer_specs, ensure_topics
+from hourbank_shared.logs import configure_logging
+from hourbank_shared.migrations import upgrade
+from hourbank_shared.process import run_relay, stop_on_signals
+
+ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
+
+
+def migrate(service: Notifications, _: argparse.Namespace) -> None:
+    upgrade(ALEMBIC_INI, service.settings.database_url)
+
+
+def api(service: Notifications, args: argparse.Namespace) -> None:
+    from hourbank_notifications.api.app import create_app
+
+    app = create_app(service.settings, service.sessions, service.context.clock)
+    uvicorn.run(app, host=args.host, port=args.port or service.settings.api_port, log_config=None)
+
+
+def email_sender(service: Notifications) -> Tick | None:
+    settings = service.settings
+    if not settings.email_enabled:
+        return None
+    mailer = SmtpMailer(settings)
+    backoff = RetryPolicy(
+        settings.email_max_attempts, settings.email_first_backoff, settings.email_max_backoff
+    )
+
+    async def tick() -> None:
+        await asyncio.to_thread(send_due, service.sessions, mailer, service.context.clock, backoff)
+
+    return tick
+
+
+def worker(service: Notifications, args: argparse.Namespace) -> None:
+    settings = service.settings
+    start_http_server(args.metrics_port or settings.metrics_port)
+    ensure_topics(settings.kafka_bootstrap_servers, consumer_specs(CONSUMER))
+    app = faust_app(
+        service.context,
+        settings.kafka_bootstrap_servers,
+        app_id=args.group or APP_ID,
+        listen_to=args.topic or TOPICS,
+        every_second=email_sender(service),
+    )
+    run_worker(app, settings.log_level)
+
+
+def relay(service: Notifications, _: argparse.Namespace) -> None:
+    settings = service.settings
+    start_http_server(settings.metrics_port + 100)
+    run_relay(CONSUMER, settings.database_url, settings.kafka_bootstrap_servers, stop_on_signals())
+
+
+COMMANDS = {"migrate": migrate, "api": api, "worker": worker, "relay": relay}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="hourbank-notifications", description=__doc__)
+    parser.add_argument("command", choices=COMMANDS)
+    parser.add_argument("--host", default="127.0.0.1", help="api: address to listen on")
+    parser.add_argument("--port", type=int, default=0, help="api: port (default from settings)")
+    parser.add_argument("--group", help="worker: faust app id / consumer group (tests)")
+    parser.add_argument("--topic", action="append", help="worker: listen to these topics only")
+    parser.add_argument("--metrics-port", type=int, help="worker: metrics port")
+    args = parser.parse_args()
+    service = bootstrap()
+    configure_logging(f"notifications-{args.command}", service.settings.log_level)
+    COMMANDS[args.command](service, args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""Repositories of the notifications service, on one unit of work's session."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from hourbank_notifications.adapters import tables as t
+from hourbank_notifications.domain.notes import Note
+from hourbank_shared.auth import ADMIN
+
+IN_APP = "in_app"
+EMAIL = "email"
+CHANNELS = (IN_APP, EMAIL)
+
+
+class SqlNotifications:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, notification_id: UUID, note: Note, created_at: datetime) -> None:
+        self._session.execute(
+            t.notifications.insert().values(
+                id=notification_id,
+                member_id=note.member_id,
+                type=note.type,
+                title=note.title,
+                message=note.message,
+                related_id=note.related_id,
+                created_at=created_at,
+            )
+        )
+
+
+class SqlMembers:
+    """Who is who, as the members topic told: emails and admins."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def register(
+        self, member_id: UUID, display_name: str, email: str | None, roles: list[str]
+    ) -> None:
+        values = {"display_name": display_name, "email": email, "roles": roles}
+        self._session.execute(
+            insert(t.members)
+            .values(member_id=member_id, **values)
+            .on_conflict_do_update(index_elements=[t.members.c.member_id], set_=values)
+        )
+
+    def admins(self) -> list[UUID]:
+        c = t.members.c
+        query = select(c.member_id).where(c.roles.contains([ADMIN])).order_by(c.member_id)
+        return list(self._session.scalars(query))
+
+    def emails(self, member_ids: Sequence[UUID]) -> dict[UUID, str]:
+        c = t.members.c
+        rows = self._session.execute(
+            select(c.member_id, c.email).where(c.member_id.in_(member_ids), c.email.is_not(None))
+        )
+        return {row.member_id: row.email for row in rows}
+
+
+class SqlPreferences:
+    """Every channel is on unless the member turned it off for the type."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def disabled(self, member_id: UUID) -> set[tuple[str, str]]:
+        c = t.preferences.c
+        rows = self._session.execute(
+            select(c.type, c.channel).where(c.member_id == member_id, c.enabled.is_(False))
+        )
+        return {(row.type, row.channel) for row in rows}
+
+
+class SqlDeliveries:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def enqueue(self, notification_id: UUID, to: str, due: datetime) -> None:
+        self._session.execute(
+            t.email_deliveries.insert().values(
+                notification_id=notification_id, to=to, status="PENDING", next_attempt_at=due
+            )
+        )

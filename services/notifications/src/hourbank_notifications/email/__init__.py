@@ -1,0 +1,1 @@
+"""The email channel: templates, the SMTP mailer, and the sender of due deliveries."""

@@ -1,0 +1,72 @@
+"""The one reaction of notifications: an event from elsewhere becomes notifications.
+
+One unit of work per event: inbox claim, the member directory kept up to date, a row per
+notification, an email delivery where the member has an address and wants one, one
+`NotificationCreated` per notification on the outbox, one commit. A redelivered event finds
+its inbox claim and does nothing.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from uuid import UUID, uuid4
+
+from hourbank_notifications.adapters.repositories import CHANNELS, EMAIL
+from hourbank_notifications.domain.recipients import recipients
+from hourbank_notifications.unit_of_work import SqlUnitOfWork
+from hourbank_shared.clock import Clock
+from hourbank_shared.contracts.base import Event
+from hourbank_shared.contracts.disputes import DisputeOpened
+from hourbank_shared.contracts.members import MemberRegistered
+from hourbank_shared.contracts.notifications import NotificationCreated
+from hourbank_shared.envelope import Envelope
+
+CONSUMER = "notifications"
+
+
+@dataclass(frozen=True)
+class Context:
+    uow: Callable[[], SqlUnitOfWork]
+    clock: Clock
+    email_enabled: bool = False
+
+
+def notify(ctx: Context, envelope: Envelope, event: Event) -> list[UUID]:
+    """The ids of the notifications created (none on a redelivery)."""
+    created: list[UUID] = []
+    with ctx.uow() as uow:
+        if not uow.inbox.claim(CONSUMER, envelope.id, envelope.type):
+            return created
+        if isinstance(event, MemberRegistered):
+            uow.members.register(event.member_id, event.display_name, event.email, event.roles)
+        admins = uow.members.admins() if isinstance(event, DisputeOpened) else []
+        notes = recipients(event, admins)
+        emails = uow.members.emails([n.member_id for n in notes]) if ctx.email_enabled else {}
+        now = ctx.clock.now()
+        for note in notes:
+            disabled = uow.preferences.disabled(note.member_id)
+            channels = [c for c in CHANNELS if (note.type, c) not in disabled]
+            if note.member_id not in emails and EMAIL in channels:
+                channels.remove(EMAIL)
+            if not channels:
+                continue
+            notification_id = uuid4()
+            uow.notifications.add(notification_id, note, now)
+            if EMAIL in channels:
+                uow.deliveries.enqueue(notification_id, emails[note.member_id], now)
+            uow.outbox.add(
+                NotificationCreated(
+                    notification_id=notification_id,
+                    member_id=note.member_id,
+                    notification_type=note.type,
+                    title=note.title,
+                    message=note.message,
+                    related_id=note.related_id,
+                    channels=channels,
+                    created_at=now,
+                ),
+                caused_by=envelope,
+                time=now,
+            )
+            created.append(notification_id)
+        uow.commit()
+    return created

@@ -1,0 +1,101 @@
+"""The faust worker against the real Kafka 4 broker: events in, notification rows out."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from confluent_kafka import Producer
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from hourbank_notifications.adapters import tables as t
+from hourbank_shared.envelope import Envelope
+from hourbank_shared.kafka import dlq_topic
+from hourbank_shared.testing.infra import Infra
+from hourbank_shared.topic_reader import read_all
+
+from ..events import Story, registered
+from .conftest import Inbox
+
+pytestmark = pytest.mark.integration
+SECRET = "notifications-test-secret-0123456789abcdef"
+
+
+@pytest.fixture
+def worker(
+    infra: Infra, migrated_url: str, new_topic: object, tmp_path: Path, smtp: tuple[Inbox, int]
+) -> Iterator[tuple[str, Path, subprocess.Popen[bytes]]]:
+    topic = new_topic("notifications.in")  # type: ignore[operator]
+    log = tmp_path / "worker.log"
+    env = {
+        **os.environ,
+        "HOURBANK_NOTIFICATIONS_DATABASE_URL": migrated_url,
+        "KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap,
+        "HOURBANK_JWT_SECRET": SECRET,
+        "HOURBANK_NOTIFICATIONS_SMTP_HOST": "127.0.0.1",
+        "HOURBANK_NOTIFICATIONS_SMTP_PORT": str(smtp[1]),
+    }
+    command = [
+        sys.executable, "-m", "hourbank_notifications", "worker", "--topic", topic,
+        "--group", f"notifications-test-{uuid.uuid4().hex[:8]}", "--metrics-port", "0",
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=out)
+    try:
+        yield topic, log, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def produce(bootstrap: str, topic: str, key: str, value: bytes) -> None:
+    producer = Producer({"bootstrap.servers": bootstrap})
+    producer.produce(topic, key=key.encode(), value=value)
+    assert producer.flush(10) == 0
+
+
+def notified(sessions: sessionmaker[Session]) -> list[tuple[uuid.UUID, str]]:
+    n = t.notifications.c
+    with sessions() as session:
+        return [(r.member_id, r.type) for r in session.execute(select(n.member_id, n.type))]
+
+
+def test_the_worker_turns_an_event_into_a_notification_and_an_email_and_dead_letters_poison(
+    infra: Infra,
+    worker: tuple[str, Path, subprocess.Popen[bytes]],
+    sessions: sessionmaker[Session],
+    smtp: tuple[Inbox, int],
+) -> None:
+    topic, log, process = worker
+    story = Story()
+    poison = f"not json {uuid.uuid4()}".encode()
+    member = Envelope.wrap(registered(story.provider, email="bob@example.org"), source="/t")
+    envelope = Envelope.wrap(story.awaiting_response(), source="/hourbank/test")
+    produce(infra.bootstrap, topic, str(story.provider), member.to_json())
+    produce(infra.bootstrap, topic, str(story.request_id), poison)
+    produce(infra.bootstrap, topic, str(story.request_id), envelope.to_json())
+
+    deadline = time.monotonic() + 60
+    while not notified(sessions) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.2)
+
+    assert notified(sessions) == [(story.provider, "REQUEST_RECEIVED")], log.read_text()[-3000:]
+    letters = read_all(infra.bootstrap, dlq_topic("notifications"), expected=1, timeout=30)
+    ours = [dict(headers) for _, value, headers in letters if value == poison]
+    assert len(ours) == 1
+    assert ours[0]["dlq.reason"] == b"unparseable"
+    assert ours[0]["dlq.topic"] == topic.encode()
+    deadline = time.monotonic() + 10
+    while not smtp[0].messages and time.monotonic() < deadline:
+        time.sleep(0.1)
+    (email,) = smtp[0].messages
+    assert (email["To"], email["Subject"]) == ("bob@example.org", "HourBank: New request")

@@ -1,0 +1,114 @@
+from uuid import UUID, uuid4
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from hourbank_notifications.adapters import tables as t
+from hourbank_notifications.handlers import Context, notify
+from hourbank_shared.contracts.base import Event
+from hourbank_shared.contracts.notifications import NotificationCreated
+from hourbank_shared.envelope import Envelope
+
+from ..events import Story, registered
+
+pytestmark = pytest.mark.integration
+
+
+def deliver(ctx: Context, event: Event, envelope: Envelope | None = None) -> Envelope:
+    envelope = envelope or Envelope.wrap(event, source="/hourbank/test")
+    notify(ctx, envelope, envelope.payload(type(event)))
+    return envelope
+
+
+def rows(sessions: sessionmaker[Session]) -> list[tuple[UUID, str]]:
+    n = t.notifications.c
+    with sessions() as session:
+        return [(r.member_id, r.type) for r in session.execute(select(n.member_id, n.type))]
+
+
+def outbox(sessions: sessionmaker[Session]) -> list[NotificationCreated]:
+    with sessions() as session:
+        payloads = session.scalars(select(t.outbox.c.payload).order_by(t.outbox.c.id))
+        return [Envelope.from_json(p).payload(NotificationCreated) for p in payloads]
+
+
+def test_the_same_event_twice_creates_one_notification(
+    ctx: Context, sessions: sessionmaker[Session]
+) -> None:
+    story = Story()
+    envelope = deliver(ctx, story.awaiting_response())
+    deliver(ctx, story.awaiting_response(), envelope)
+
+    assert rows(sessions) == [(story.provider, "REQUEST_RECEIVED")]
+    (created,) = outbox(sessions)
+    assert created.member_id == story.provider
+    assert created.related_id == story.request_id
+    assert created.channels == ["in_app"]
+
+
+def test_every_registered_admin_hears_of_a_new_dispute(
+    ctx: Context, sessions: sessionmaker[Session]
+) -> None:
+    admins = [uuid4(), uuid4()]
+    for admin in admins:
+        deliver(ctx, registered(admin, ("member", "admin")))
+    deliver(ctx, registered(uuid4()))
+    story = Story()
+
+    deliver(ctx, story.dispute_opened())
+
+    told = rows(sessions)
+    assert sorted(m for m, kind in told if kind == "DISPUTE_NEW") == sorted(admins)
+    assert {m for m, kind in told if kind == "DISPUTE_OPENED"} == {story.requester, story.provider}
+
+
+def test_a_member_with_an_email_gets_a_delivery_unless_turned_off(
+    ctx: Context, sessions: sessionmaker[Session]
+) -> None:
+    story = Story()
+    deliver(ctx, registered(story.requester, email="ada@example.org"))
+    deliver(ctx, registered(story.provider, email="bob@example.org"))
+    with sessions.begin() as session:
+        session.execute(
+            t.preferences.insert().values(
+                member_id=story.provider, type="REQUEST_PAID", channel="email", enabled=False
+            )
+        )
+
+    deliver(ctx, story.paid())
+
+    with sessions() as session:
+        sent_to = list(session.scalars(select(t.email_deliveries.c.to)))
+    assert sent_to == ["ada@example.org"]
+    channels = {c.member_id: c.channels for c in outbox(sessions)}
+    assert channels == {story.requester: ["in_app", "email"], story.provider: ["in_app"]}
+
+
+def test_the_full_request_lifecycle_and_a_dispute_tell_each_party_once(
+    ctx: Context, sessions: sessionmaker[Session]
+) -> None:
+    admin = uuid4()
+    deliver(ctx, registered(admin, ("member", "admin")))
+    s = Story()
+    for event in (
+        s.awaiting_response(), s.accepted(), s.start_reported(), s.started(),
+        s.dispute_opened(), s.disputed(), s.evidence_added(), s.dispute_assigned(admin),
+        s.dispute_dismissed(admin), s.completion_reported(), s.completed(auto=True), s.paid(),
+    ):  # fmt: skip
+        deliver(ctx, event)
+
+    told = rows(sessions)
+    assert len(told) == len(set(told))
+    assert sorted(kind for m, kind in told if m == s.requester) == sorted([
+        "REQUEST_ACCEPTED", "REQUEST_START_REPORTED", "REQUEST_STARTED", "DISPUTE_OPENED",
+        "DISPUTE_UNDER_REVIEW", "DISPUTE_DISMISSED", "REQUEST_COMPLETION_REPORTED",
+        "REQUEST_COMPLETION_AUTO_CONFIRMED", "REQUEST_PAID",
+    ])  # fmt: skip
+    assert sorted(kind for m, kind in told if m == s.provider) == sorted([
+        "REQUEST_RECEIVED", "REQUEST_STARTED", "DISPUTE_OPENED", "DISPUTE_EVIDENCE_ADDED",
+        "DISPUTE_UNDER_REVIEW", "DISPUTE_DISMISSED", "REQUEST_COMPLETION_AUTO_CONFIRMED",
+        "REQUEST_PAID",
+    ])  # fmt: skip
+    assert [kind for m, kind in told if m == admin] == ["DISPUTE_NEW"]
+    assert len(outbox(sessions)) == len(told)

@@ -1,0 +1,104 @@
+from uuid import UUID, uuid4
+
+import pytest
+
+from hourbank_notifications.domain.notes import Note
+from hourbank_notifications.domain.recipients import MAPPINGS, recipients
+from hourbank_shared.contracts.base import Event
+from hourbank_shared.contracts.enums import Party, TransactionType
+
+from ..events import (
+    Story,
+    balance_changed,
+    reactivated,
+    registered,
+    suspended,
+)
+
+S = Story()
+R, P = S.requester, S.provider
+ADMIN = uuid4()
+
+
+def told(notes: list[Note]) -> list[tuple[UUID, str]]:
+    return [(n.member_id, n.type) for n in notes]
+
+
+@pytest.mark.parametrize(
+    ("event", "expected"),
+    [
+        (S.awaiting_response(), [(P, "REQUEST_RECEIVED")]),
+        (S.rejected(), [(R, "REQUEST_REJECTED")]),
+        (S.accepted(), [(R, "REQUEST_ACCEPTED")]),
+        (S.declined(Party.PROVIDER), [(R, "REQUEST_DECLINED")]),
+        (S.declined(Party.REQUESTER), [(P, "REQUEST_DECLINED")]),
+        (S.counter_offered(Party.PROVIDER), [(R, "REQUEST_COUNTER_OFFERED")]),
+        (S.counter_offered(Party.REQUESTER), [(P, "REQUEST_COUNTER_OFFERED")]),
+        (S.offer_acceptance_failed(), [(R, "REQUEST_OFFER_NOT_ACCEPTED")]),
+        (S.expired(), [(R, "REQUEST_EXPIRED")]),
+        (S.cancelled(), [(R, "REQUEST_CANCELLED"), (P, "REQUEST_CANCELLED")]),
+        (S.start_reported(), [(R, "REQUEST_START_REPORTED")]),
+        (S.started(), [(R, "REQUEST_STARTED"), (P, "REQUEST_STARTED")]),
+        (S.started(auto=True),
+         [(R, "REQUEST_START_AUTO_CONFIRMED"), (P, "REQUEST_START_AUTO_CONFIRMED")]),
+        (S.completion_reported(), [(R, "REQUEST_COMPLETION_REPORTED")]),
+        (S.completed(), [(R, "REQUEST_COMPLETED"), (P, "REQUEST_COMPLETED")]),
+        (S.completed(auto=True),
+         [(R, "REQUEST_COMPLETION_AUTO_CONFIRMED"), (P, "REQUEST_COMPLETION_AUTO_CONFIRMED")]),
+        (S.paid(), [(R, "REQUEST_PAID"), (P, "REQUEST_PAID")]),
+        (S.rated(), [(P, "REQUEST_RATED")]),
+        (S.dispute_opened(),
+         [(R, "DISPUTE_OPENED"), (P, "DISPUTE_OPENED"), (ADMIN, "DISPUTE_NEW")]),
+        (S.evidence_added(), [(P, "DISPUTE_EVIDENCE_ADDED")]),
+        (S.dispute_assigned(ADMIN), [(R, "DISPUTE_UNDER_REVIEW"), (P, "DISPUTE_UNDER_REVIEW")]),
+        (S.dispute_resolved(ADMIN), [(R, "DISPUTE_RESOLVED"), (P, "DISPUTE_RESOLVED")]),
+        (S.dispute_dismissed(ADMIN), [(R, "DISPUTE_DISMISSED"), (P, "DISPUTE_DISMISSED")]),
+        (S.dispute_refused(), [(R, "DISPUTE_REFUSED"), (P, "DISPUTE_REFUSED")]),
+        (balance_changed(R, TransactionType.WELCOME_BONUS), [(R, "WELCOME_BONUS")]),
+        (balance_changed(R, TransactionType.ADMIN_ADJUSTMENT, "-1.00", "correction"),
+         [(R, "BALANCE_ADJUSTED")]),
+        (suspended(R), [(R, "MEMBER_SUSPENDED")]),
+        (reactivated(R), [(R, "MEMBER_REACTIVATED")]),
+    ],
+)  # fmt: skip
+def test_each_event_tells_the_right_members(event: Event, expected: list[tuple[UUID, str]]) -> None:
+    assert told(recipients(event, [ADMIN])) == expected
+
+
+def test_every_mapped_event_type_has_a_case_above() -> None:
+    # keeps this file honest: a new mapping needs its own expectation
+    assert len(MAPPINGS) == 23
+
+
+def test_request_notes_are_about_the_request_and_dispute_notes_about_the_dispute() -> None:
+    assert {n.related_id for n in recipients(S.paid())} == {S.request_id}
+    assert {n.related_id for n in recipients(S.dispute_opened(), [ADMIN])} == {S.dispute_id}
+
+
+def test_messages_carry_the_numbers() -> None:
+    (note,) = recipients(S.awaiting_response())
+    assert note.title == "New request"
+    assert "2.00 h" in note.message
+    (bonus,) = recipients(balance_changed(R, TransactionType.WELCOME_BONUS, "5.00", "welcome"))
+    assert bonus.message == "+5.00 h; balance now 5.00 h. welcome"
+    (adjusted,) = recipients(balance_changed(R, TransactionType.ADMIN_ADJUSTMENT, "-1.00"))
+    assert adjusted.message.startswith("-1.00 h")
+
+
+def test_every_admin_hears_of_a_new_dispute_once_even_if_a_party() -> None:
+    admins = [uuid4(), uuid4(), P]
+    notes = recipients(S.dispute_opened(), admins)
+    assert sorted(n.member_id for n in notes if n.type == "DISPUTE_NEW") == sorted(admins)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        registered(R),
+        S.disputed(),
+        balance_changed(R, TransactionType.ESCROW_HOLD),
+        balance_changed(R, TransactionType.ESCROW_RELEASE),
+    ],
+)
+def test_events_that_tell_nobody(event: Event) -> None:
+    assert recipients(event, [ADMIN]) == []
