@@ -77,6 +77,34 @@ class RetryPolicy:
         return float(min(self.first_backoff * 2 ** (attempt - 1), self.max_backoff))
 
 
+def dead_letter_headers(
+    consumer: str,
+    topic: str,
+    partition: int,
+    offset: int,
+    reason: str,
+    detail: str,
+    attempts: int,
+    envelope: Envelope | None = None,
+) -> list[tuple[str, bytes]]:
+    """What a dead letter says of itself, whichever client wrote it (`hourbank-dlq` reads it)."""
+    headers = [
+        ("dlq.reason", reason.encode()),
+        ("dlq.error", detail.encode()[:4000]),
+        ("dlq.consumer", consumer.encode()),
+        ("dlq.topic", topic.encode()),
+        ("dlq.partition", str(partition).encode()),
+        ("dlq.offset", str(offset).encode()),
+        ("dlq.attempts", str(attempts).encode()),
+    ]
+    if envelope is not None:
+        headers += [
+            ("dlq.event_id", str(envelope.id).encode()),
+            ("dlq.event_type", envelope.type.encode()),
+        ]
+    return headers
+
+
 def decode(value: bytes | None) -> tuple[Envelope, Event]:
     """Parse and validate; raises PoisonMessage saying what is wrong."""
     if value is None:
@@ -210,20 +238,16 @@ class ConsumerRunner:
         envelope: Envelope | None = None,
     ) -> None:
         headers: list[tuple[str, str | bytes | None]] = [*header_pairs(message)]
-        headers += [
-            ("dlq.reason", reason.encode()),
-            ("dlq.error", detail.encode()[:4000]),
-            ("dlq.consumer", self.name.encode()),
-            ("dlq.topic", str(message.topic()).encode()),
-            ("dlq.partition", str(message.partition()).encode()),
-            ("dlq.offset", str(message.offset()).encode()),
-            ("dlq.attempts", str(attempts).encode()),
-        ]
-        if envelope is not None:
-            headers += [
-                ("dlq.event_id", str(envelope.id).encode()),
-                ("dlq.event_type", envelope.type.encode()),
-            ]
+        headers += dead_letter_headers(
+            self.name,
+            str(message.topic()),
+            message.partition() or 0,
+            message.offset() or 0,
+            reason,
+            detail,
+            attempts,
+            envelope,
+        )
         self._producer.produce(self._dlq, key=message.key(), value=message.value(), headers=headers)
         if self._producer.flush(30) != 0:
             raise RuntimeError(f"dead letter for {message.topic()}@{message.offset()} not acked")

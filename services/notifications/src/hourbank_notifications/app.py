@@ -17,7 +17,13 @@ from typing import Any
 import faust
 
 from hourbank_notifications.handlers import CONSUMER, Context, notify
-from hourbank_shared.consumer import TRANSIENT, PoisonMessage, RetryPolicy, decode
+from hourbank_shared.consumer import (
+    TRANSIENT,
+    PoisonMessage,
+    RetryPolicy,
+    dead_letter_headers,
+    decode,
+)
 from hourbank_shared.contracts import topics
 from hourbank_shared.kafka import dlq_topic, replay_topic
 
@@ -65,15 +71,15 @@ def faust_app(
 
     async def dead_letter(message: Any, reason: str, detail: str, attempts: int) -> None:
         headers = [(str(k), bytes(v or b"")) for k, v in _headers(message)]
-        headers += [
-            ("dlq.reason", reason.encode()),
-            ("dlq.error", detail.encode()[:4000]),
-            ("dlq.consumer", CONSUMER.encode()),
-            ("dlq.topic", str(message.topic).encode()),
-            ("dlq.partition", str(message.partition).encode()),
-            ("dlq.offset", str(message.offset).encode()),
-            ("dlq.attempts", str(attempts).encode()),
-        ]
+        headers += dead_letter_headers(
+            CONSUMER,
+            str(message.topic),
+            message.partition,
+            message.offset,
+            reason,
+            detail,
+            attempts,
+        )
         sent = await dead_letters.send(key=message.key, value=message.value, headers=headers)
         await sent  # acknowledged before the message is acked
         log.error("%s dead-lettered %s@%s: %s: %s", CONSUMER, message.topic, message.offset,
