@@ -1,8 +1,9 @@
 """Engines and sessions for a service's own database."""
 
 from collections.abc import Mapping
+from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Engine, Table, create_engine, update
+from sqlalchemy import Column, ColumnElement, Engine, Numeric, Table, create_engine, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -43,3 +44,8 @@ def update_versioned(
     statement = update(table).where(row_key, table.c.version == loaded_version).values(values)
     if getattr(session.execute(statement), "rowcount", 0) != 1:
         raise ConcurrentUpdate(f"{table.name} row changed since version {loaded_version}")
+
+
+def hours_column(name: str, *, nullable: bool = False) -> Column[Decimal]:
+    """Hours as stored everywhere: exact, two decimals (SPEC §2)."""
+    return Column(name, Numeric(14, 2), nullable=nullable)

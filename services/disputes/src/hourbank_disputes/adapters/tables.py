@@ -9,7 +9,6 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
-    Numeric,
     Table,
     Text,
     Uuid,
@@ -17,15 +16,12 @@ from sqlalchemy import (
     text,
 )
 
+from hourbank_shared.db import hours_column
 from hourbank_shared.idempotency import idempotency_table
 from hourbank_shared.inbox import inbox_table
 from hourbank_shared.outbox import outbox_table
 
 metadata = MetaData()
-
-
-def hours(name: str) -> Column[object]:
-    return Column(name, Numeric(14, 2))
 
 
 def at(name: str, nullable: bool = True) -> Column[object]:
@@ -44,9 +40,9 @@ disputes = Table(
     Column("description", Text, nullable=False),
     Column("assigned_admin", Uuid),
     Column("resolution", Text),
-    hours("provider_hours"),
-    hours("provider_amount"),
-    hours("requester_refund"),
+    hours_column("provider_hours", nullable=True),
+    hours_column("provider_amount", nullable=True),
+    hours_column("requester_refund", nullable=True),
     Column("note", Text),
     Column("refusal_reason", Text),
     # the requests service confirmed the request DISPUTED (escrow froze the hold)
@@ -92,9 +88,9 @@ request_projection = Table(
     Column("requester_id", Uuid, nullable=False),
     Column("provider_id", Uuid, nullable=False),
     Column("status", Text, nullable=False),
-    hours("hours"),
-    hours("rate"),
-    hours("amount"),
+    hours_column("hours", nullable=True),
+    hours_column("rate", nullable=True),
+    hours_column("amount", nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 

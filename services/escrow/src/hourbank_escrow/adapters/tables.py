@@ -1,7 +1,5 @@
 """The escrow service's tables: accounts, the append-only ledger, holds, inbox and outbox."""
 
-from decimal import Decimal
-
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -12,7 +10,6 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
-    Numeric,
     Table,
     Text,
     Uuid,
@@ -21,15 +18,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from hourbank_shared.db import hours_column
 from hourbank_shared.idempotency import idempotency_table
 from hourbank_shared.inbox import inbox_table
 from hourbank_shared.outbox import outbox_table
 
 metadata = MetaData()
-
-
-def hours(name: str, *, nullable: bool = False) -> Column[Decimal]:
-    return Column(name, Numeric(14, 2), nullable=nullable)
 
 
 accounts = Table(
@@ -38,9 +32,9 @@ accounts = Table(
     # A member's id as text, or a system account's code: one key space, so locks sort by it.
     Column("ref", Text, primary_key=True),
     Column("member_id", Uuid, unique=True),
-    hours("total"),
-    hours("escrowed"),
-    hours("credit_limit"),
+    hours_column("total"),
+    hours_column("escrowed"),
+    hours_column("credit_limit"),
     Column("status", Text, nullable=False),
     Column("version", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -68,7 +62,7 @@ postings = Table(
     Column("transaction_id", Uuid, ForeignKey("transactions.id"), primary_key=True),
     Column("position", Integer, primary_key=True),
     Column("account", Text, ForeignKey("accounts.ref"), nullable=False),
-    hours("amount"),
+    hours_column("amount"),
     Column("held_for", Uuid),
     CheckConstraint("amount <> 0", name="postings_non_zero"),
     CheckConstraint("(account = 'escrow') = (held_for IS NOT NULL)", name="postings_held_for"),
@@ -84,10 +78,10 @@ entries = Table(
     Column("seq", BigInteger, Identity(), nullable=False, unique=True),
     Column("transaction_id", Uuid, ForeignKey("transactions.id"), nullable=False),
     Column("member_id", Uuid, nullable=False),
-    hours("total_before"),
-    hours("escrowed_before"),
-    hours("total_after"),
-    hours("escrowed_after"),
+    hours_column("total_before"),
+    hours_column("escrowed_before"),
+    hours_column("total_after"),
+    hours_column("escrowed_after"),
     Index("entries_member", "member_id", "seq"),
     Index("entries_transaction", "transaction_id"),
 )
@@ -100,11 +94,11 @@ holds = Table(
     Column("requester_id", Uuid, nullable=False),
     Column("provider_id", Uuid, nullable=False),
     Column("status", Text),
-    hours("amount"),
+    hours_column("amount"),
     Column("dispute_id", Uuid),
     Column("dismissed_disputes", ARRAY(Uuid), nullable=False, server_default=text("'{}'::uuid[]")),
-    hours("provider_amount", nullable=True),
-    hours("requester_refund", nullable=True),
+    hours_column("provider_amount", nullable=True),
+    hours_column("requester_refund", nullable=True),
     Column("tombstone", Text),
     Column("version", Integer, nullable=False),
     Index("holds_requester", "requester_id"),

@@ -10,7 +10,6 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
-    Numeric,
     SmallInteger,
     Table,
     Text,
@@ -21,15 +20,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from hourbank_shared.db import hours_column
 from hourbank_shared.idempotency import idempotency_table
 from hourbank_shared.inbox import inbox_table
 from hourbank_shared.outbox import outbox_table
 
 metadata = MetaData()
-
-
-def hours(name: str, nullable: bool = False) -> Column[object]:
-    return Column(name, Numeric(14, 2), nullable=nullable)
 
 
 def timestamps() -> list[Column[object]]:
@@ -61,7 +57,7 @@ offerings = Table(
     Column("title", Text, nullable=False),
     Column("description", Text, nullable=False),
     Column("category", Text, nullable=False),
-    hours("rate"),
+    hours_column("rate"),
     Column("response_window_hours", SmallInteger, nullable=False),
     Column("active", Boolean, nullable=False),
     Column("version", Integer, nullable=False, server_default=text("0")),
@@ -84,18 +80,18 @@ requests = Table(
     Column("previous_status", Text),
     Column("message", Text, nullable=False),
     Column("response_window_hours", SmallInteger, nullable=False),
-    hours("hours"),
-    hours("rate"),
-    hours("amount"),
+    hours_column("hours"),
+    hours_column("rate"),
+    hours_column("amount"),
     Column("round", SmallInteger, nullable=False, server_default=text("0")),
     Column("offer_by", Text),
-    hours("offer_hours", nullable=True),
-    hours("offer_rate", nullable=True),
-    hours("offer_amount", nullable=True),
+    hours_column("offer_hours", nullable=True),
+    hours_column("offer_rate", nullable=True),
+    hours_column("offer_amount", nullable=True),
     Column("offer_message", Text),
     Column("offer_accepted", Boolean, nullable=False, server_default=text("false")),
-    hours("actual_hours", nullable=True),
-    hours("actual_amount", nullable=True),
+    hours_column("actual_hours", nullable=True),
+    hours_column("actual_amount", nullable=True),
     Column("deadline_kind", Text),
     Column("deadline_at", DateTime(timezone=True)),
     Column("dispute_id", Uuid),
