@@ -1,10 +1,12 @@
 """Engines and sessions for a service's own database."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from decimal import Decimal
 
 from sqlalchemy import Column, ColumnElement, Engine, Numeric, Table, create_engine, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hourbank_shared.settings import sqlalchemy_url
@@ -49,3 +51,15 @@ def update_versioned(
 def hours_column(name: str, *, nullable: bool = False) -> Column[Decimal]:
     """Hours as stored everywhere: exact, two decimals (SPEC §2)."""
     return Column(name, Numeric(14, 2), nullable=nullable)
+
+
+@contextmanager
+def losing_unique_race(index: str, refusal: Callable[[], Exception]) -> Iterator[None]:
+    """Two transactions racing past a check both insert and the unique `index` stops the
+    second: raise `refusal()` for it instead of the database's error."""
+    try:
+        yield
+    except IntegrityError as exc:
+        if getattr(getattr(exc.orig, "diag", None), "constraint_name", None) != index:
+            raise
+        raise refusal() from None

@@ -4,13 +4,11 @@ Each POST commits once, with its answer remembered for its Idempotency-Key (a re
 moves hours: escrow settles on its event).
 """
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy.exc import IntegrityError
 
 from hourbank_disputes.api.dependencies import ReadSession, UnitOfWork
 from hourbank_disputes.api.dispute_queries import dispute_detail, disputes_of
@@ -35,6 +33,7 @@ from hourbank_disputes.handlers import (
 from hourbank_disputes.unit_of_work import SqlUnitOfWork
 from hourbank_shared.auth import AdminPrincipal, CurrentPrincipal
 from hourbank_shared.contracts.enums import DisputeStatus
+from hourbank_shared.db import losing_unique_race
 from hourbank_shared.idempotency import IdempotencyKey, IdempotentRequest
 from hourbank_shared.pagination import Cursor, Limit, Page
 
@@ -87,18 +86,6 @@ def _command(
     return response
 
 
-@contextmanager
-def _one_open_dispute() -> Iterator[None]:
-    """Two disputes racing past the check both insert; the unique index stops the second."""
-    try:
-        yield
-    except IntegrityError as exc:
-        constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
-        if constraint != ONE_OPEN:
-            raise
-        raise one_open_dispute() from None
-
-
 @router.post(
     "",
     status_code=201,
@@ -114,7 +101,7 @@ def open_(
 ) -> Response:
     """A party of a request opens a dispute on it (ACCEPTED to PENDING_COMPLETION_CONFIRMATION);
     the requests service then confirms the request DISPUTED, or refuses."""
-    with _one_open_dispute():
+    with losing_unique_race(ONE_OPEN, one_open_dispute):
         return _command(
             uow,
             idempotency,

@@ -4,14 +4,12 @@ Each action locks the request, runs one domain command and commits once, with th
 remembered for its Idempotency-Key: every action may move hours (escrow reacts to it).
 """
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlalchemy.exc import IntegrityError
 
 from hourbank_requests.api.dependencies import ReadSession, UnitOfWork
 from hourbank_requests.api.request_queries import (
@@ -36,6 +34,7 @@ from hourbank_requests.unit_of_work import SqlUnitOfWork
 from hourbank_shared.auth import CurrentPrincipal
 from hourbank_shared.clock import BusinessTime
 from hourbank_shared.contracts.enums import RequestStatus
+from hourbank_shared.db import losing_unique_race
 from hourbank_shared.idempotency import IdempotencyKey, IdempotentRequest
 from hourbank_shared.pagination import Cursor, Limit, Page
 
@@ -50,6 +49,14 @@ REFUSALS: dict[int | str, dict[str, Any]] = {
     403: {"description": "The caller is not the party who may do this (problem+json)"},
     409: {"description": "Not allowed in the current status, named in `current_status`"},
 }
+
+
+def _second_open_request() -> NotAllowedNow:
+    return NotAllowedNow(
+        "you already have an open request for this offering "
+        "(one open request per requester and offering)",
+        rule=ONE_OPEN,
+    )
 
 
 def _caller(principal: CurrentPrincipal) -> Caller:
@@ -83,29 +90,13 @@ def submit(
         answer = uow.idempotent(idempotency)
         if (stored := answer.stored()) is not None:
             return stored
-        with _one_open_request():
+        with losing_unique_race(ONE_OPEN, _second_open_request):
             submitted = submit_request(
                 ctx, uow, caller.member_id, body.offering_id, body.hours, body.message
             )
             response = answer.respond(201, request_view(uow.session, submitted.id, caller))
             uow.commit()
     return response
-
-
-@contextmanager
-def _one_open_request() -> Iterator[None]:
-    """Two submissions racing past the check both insert; the unique index stops the second."""
-    try:
-        yield
-    except IntegrityError as exc:
-        constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None)
-        if constraint != ONE_OPEN:
-            raise
-        raise NotAllowedNow(
-            "you already have an open request for this offering "
-            "(one open request per requester and offering)",
-            rule=ONE_OPEN,
-        ) from None
 
 
 @router.get("")
