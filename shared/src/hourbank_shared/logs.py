@@ -21,10 +21,6 @@ def correlation(correlation_id: str | None) -> Iterator[None]:
         _correlation_id.reset(token)
 
 
-def current_correlation_id() -> str | None:
-    return _correlation_id.get()
-
-
 class JsonFormatter(logging.Formatter):
     def __init__(self, service: str) -> None:
         super().__init__()

@@ -9,7 +9,6 @@ id order, which is harmless because pending rows are found by `published_at IS N
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
 
 from sqlalchemy import (
     BigInteger,
@@ -75,24 +74,6 @@ def kafka_headers(envelope: Envelope) -> dict[str, str]:
     if envelope.traceparent:
         headers["traceparent"] = envelope.traceparent
     return headers
-
-
-class Outbox(Protocol):
-    """Port: record an event to be published once the caller's transaction commits."""
-
-    def add(
-        self, event: Event, *, caused_by: Envelope | None = None, time: datetime | None = None
-    ) -> Envelope: ...
-
-
-class OutboxStore(Protocol):
-    """Port the relay reads: pending records in commit-safe order, and marking them."""
-
-    def pending(self, limit: int) -> list[OutboxRecord]: ...
-
-    def mark_published(self, ids: list[int]) -> int:
-        """Mark rows published; returns how many were still pending."""
-        ...
 
 
 def add(session: Session, table: Table, envelope: Envelope, *, topic: str, key: str) -> None:
