@@ -4,7 +4,8 @@
 from importlib.metadata import version
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,7 +35,16 @@ def service_app(
     sessions: sessionmaker[Session],
     clock: Clock | None = None,
 ) -> FastAPI:
-    app = FastAPI(title=title, version=version(distribution), description=description)
+    app = FastAPI(
+        title=title, version=version(distribution), description=description, docs_url=None
+    )
+
+    # The page names its document relatively, so it also works behind the gateway's
+    # `/<service>/docs` → `/docs` route.
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="openapi.json", title=f"{title} – API")
+
     app.state.token_verifier = TokenVerifier(settings)
     app.state.sessions = sessions
     app.state.clock = clock or SystemClock()

@@ -1,0 +1,3 @@
+from hourbank_stack.cli import main
+
+main()

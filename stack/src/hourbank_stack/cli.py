@@ -1,0 +1,277 @@
+"""`hourbank up|stop|status|token|demo|load|faults`: the whole system on this machine."""
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+
+from hourbank_shared.auth.devtoken import dev_token
+from hourbank_stack import gateway
+from hourbank_stack.supervisor import (
+    StartFailed,
+    Supervisor,
+    alive,
+    read_state,
+    state_dir,
+)
+from hourbank_stack.topology import GATEWAY_PORT, ROLES, SERVICES
+
+REPO = gateway.REPO
+INFRA = REPO / "infra/hb-infra"
+DEV_JWT_SECRET = "hourbank-development-secret-change-me-0123456789"  # noqa: S105 (development)
+BIN = Path(sys.executable).parent
+
+
+class Fail(SystemExit):
+    def __init__(self, message: str):
+        super().__init__(f"hourbank: {message}")
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def step(message: str) -> None:
+    say(f"▸ {message}")
+
+
+def development_env(time_scale: float | None = None) -> dict[str, str]:
+    """This process's environment plus the local infrastructure's and the development secret."""
+    env = dict(os.environ)
+    out = subprocess.run([str(INFRA), "env"], capture_output=True, text=True, check=True).stdout
+    for line in out.splitlines():
+        name, _, value = line.removeprefix("export ").partition("=")
+        env[name] = value
+    env.setdefault("HOURBANK_JWT_SECRET", DEV_JWT_SECRET)
+    if time_scale is not None:
+        env["HOURBANK_TIME_SCALE"] = repr(time_scale)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.3)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _holder(port: int) -> str:
+    try:
+        out = subprocess.run(
+            ["ss", "-ltnpH", f"sport = :{port}"], capture_output=True, text=True, timeout=5
+        ).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return "another process"
+    return out.split("users:", 1)[1] if "users:" in out else "another process"
+
+
+def ensure_nginx() -> None:
+    """The gateway is Debian's nginx: install it once when we may, else say how."""
+    try:
+        gateway.nginx_binary()
+        return
+    except gateway.GatewayError as missing:
+        if os.geteuid() != 0 or not Path("/usr/bin/apt-get").exists():
+            raise Fail(str(missing)) from None
+    step("nginx (the gateway) not found; installing it with apt-get (one-time)")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "nginx"]):
+        if subprocess.run(command, env=env, stdout=subprocess.DEVNULL).returncode != 0:
+            raise Fail("apt-get install nginx failed; install nginx and run again")
+
+
+def preflight(gateway_port: int) -> None:
+    """Fail at once, naming the holder, if a port a process needs is taken."""
+    ensure_nginx()
+    wanted = {r.port: r.name for r in ROLES} | {gateway_port: "gateway"}
+    taken = [
+        f"{port} ({name}) by {_holder(port)}" for port, name in wanted.items() if _listening(port)
+    ]
+    if taken:
+        raise Fail("ports already in use: " + "; ".join(taken) + ". Stop what holds them.")
+
+
+def run_checked(command: list[str], env: dict[str, str], what: str) -> None:
+    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise Fail(f"{what} failed:\n{result.stdout}{result.stderr}")
+
+
+def up(args: argparse.Namespace) -> None:
+    if args.detach:
+        return detach(args)
+    state = read_state()
+    if state and alive(state.get("supervisor")):
+        raise Fail(f"already running (supervisor pid {state['supervisor']}); `hourbank stop` first")
+    preflight(args.port)
+    infra_was_up = _listening(19092) and _listening(55432)
+    step("Kafka and PostgreSQL (the first run downloads Kafka with Maven)")
+    if subprocess.run([str(INFRA), "up"]).returncode != 0:
+        raise Fail("the infrastructure did not start (see above)")
+    env = development_env(args.time_scale)
+    step("topics")
+    run_checked([str(BIN / "hourbank-topics")], env, "creating the topics")
+    step("migrations")
+    for service in SERVICES:
+        run_checked([str(BIN / f"hourbank-{service}"), "migrate"], env, f"migrating {service}")
+        say(f"  ✓ {service}")
+    step(f"starting {len(ROLES)} service processes and the gateway")
+    supervisor = Supervisor(env, say, args.port)
+    with _stopping_on_signals():
+        try:
+            supervisor.start()
+            banner(supervisor.base_url, env)
+            supervisor.watch()
+        except (StartFailed, TimeoutError) as exc:
+            say(f"hourbank: {exc}")
+            raise SystemExit(1) from None
+        except KeyboardInterrupt:
+            pass
+        finally:
+            signal.signal(signal.SIGINT, lambda *_: say("  (stopping, please wait)"))
+            step("stopping the services and the gateway")
+            supervisor.stop()
+            if not infra_was_up and not args.keep_infra:
+                step("stopping Kafka and PostgreSQL")
+                subprocess.run([str(INFRA), "down"])
+            say("stopped.")
+
+
+@contextmanager
+def _stopping_on_signals() -> Iterator[None]:
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def banner(base_url: str, env: dict[str, str]) -> None:
+    docs = f"\n{' ' * 16}".join(f"{base_url}/{s}/docs" for s in SERVICES)
+    scale = env.get("HOURBANK_TIME_SCALE")
+    say(
+        f"""
+HourBank is running.
+  Base URL      {base_url}   (e.g. GET {base_url}/v1/offerings)
+  OpenAPI       {docs}
+  Events        docs/events/asyncapi.yaml (AsyncAPI 3) and docs/events/README.md
+  A token       make token MEMBER=<uuid> [ADMIN=1]   (or: uv run hourbank token [--admin])
+                then: curl -H "Authorization: Bearer $TOKEN" {base_url}/v1/members/me
+  Try it        make demo
+  Time scale    {scale or "1 (real time)"}
+  Logs          {state_dir() / "logs"}/
+  Stop          Ctrl-C here, or `make down` from another terminal
+"""
+    )
+
+
+def detach(args: argparse.Namespace) -> None:
+    """Start `up` in the background, follow its output until it is ready, then return."""
+    log = state_dir() / "supervisor.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "hourbank_stack", "up", "--port", str(args.port)]
+    if args.time_scale is not None:
+        command += ["--time-scale", repr(args.time_scale)]
+    if args.keep_infra:
+        command.append("--keep-infra")
+    with log.open("wb") as out:
+        child = subprocess.Popen(
+            command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    shown = 0
+    while True:
+        text = log.read_text(errors="replace")
+        print(text[shown:], end="", flush=True)
+        shown = len(text)
+        state = read_state()
+        if state and state.get("supervisor") == child.pid and state.get("ready"):
+            say(f"(running in the background, supervisor pid {child.pid}; `hourbank stop`)")
+            return
+        if child.poll() is not None:
+            print(log.read_text(errors="replace")[shown:], end="")
+            raise Fail(f"the stack did not start (exit code {child.returncode}); see {log}")
+        time.sleep(0.3)
+
+
+def stop(args: argparse.Namespace) -> None:
+    state = read_state()
+    pid = state.get("supervisor") if state else None
+    if state and alive(pid):
+        assert isinstance(pid, int)
+        step(f"stopping the services and the gateway (supervisor pid {pid})")
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 120
+        while alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    elif state:
+        # The supervisor itself died: stop what it left behind.
+        processes = state.get("processes", {})
+        assert isinstance(processes, dict)
+        for entry in processes.values():
+            if alive(entry.get("pid")):
+                os.kill(entry["pid"], signal.SIGTERM)
+    if args.infra:
+        step("stopping Kafka and PostgreSQL")
+        subprocess.run([str(INFRA), "down"], check=False)
+
+
+def status(_: argparse.Namespace) -> None:
+    state = read_state()
+    if not state or not alive(state.get("supervisor")):
+        say("HourBank services: not running")
+    else:
+        ready = "ready" if state.get("ready") else "starting"
+        say(f"HourBank services: {ready} at {state['base_url']} (supervisor {state['supervisor']})")
+        processes = state["processes"]
+        assert isinstance(processes, dict)
+        for name, entry in processes.items():
+            mark = "up  " if alive(entry["pid"]) else "DOWN"
+            pid, port, restarts = entry["pid"], entry["port"], entry["restarts"]
+            say(f"  {mark} {name:<24} pid {pid!s:<8} :{port:<6} restarts {restarts}")
+    subprocess.run([str(INFRA), "status"], check=False)
+
+
+def token(args: argparse.Namespace) -> None:
+    secret = os.environ.get("HOURBANK_JWT_SECRET", DEV_JWT_SECRET)
+    print(dev_token(args.member or uuid.uuid4(), secret, admin=args.admin))
+
+
+def demo(args: argparse.Namespace) -> None:
+    from hourbank_stack.demo import run_demo
+
+    run_demo(args.base_url, os.environ.get("HOURBANK_JWT_SECRET", DEV_JWT_SECRET))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="hourbank", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    p = commands.add_parser("up", help="start everything; Ctrl-C stops it")
+    p.add_argument("--detach", action="store_true", help="run in the background")
+    p.add_argument("--port", type=int, default=GATEWAY_PORT, help="the gateway's port")
+    p.add_argument("--time-scale", type=float, help="business time runs this many times faster")
+    p.add_argument("--keep-infra", action="store_true", help="leave Kafka/PostgreSQL running")
+    p.set_defaults(run=up)
+    p = commands.add_parser("stop", help="stop the services and the gateway")
+    p.add_argument("--infra", action="store_true", help="also stop Kafka and PostgreSQL")
+    p.set_defaults(run=stop)
+    commands.add_parser("status", help="what runs").set_defaults(run=status)
+    p = commands.add_parser("token", help="print a development token")
+    p.add_argument("member", nargs="?", type=uuid.UUID)
+    p.add_argument("--admin", action="store_true")
+    p.set_defaults(run=token)
+    p = commands.add_parser("demo", help="walk two requests through the running system")
+    p.add_argument("--base-url", default=f"http://127.0.0.1:{GATEWAY_PORT}")
+    p.set_defaults(run=demo)
+    args = parser.parse_args()
+    args.run(args)

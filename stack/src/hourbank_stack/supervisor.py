@@ -1,0 +1,234 @@
+"""Run every HourBank process locally and keep it running, as Kubernetes would.
+
+Each process is a child in its own session (so Ctrl-C reaches only the supervisor, which
+then stops them in order: gateway, APIs, workers, relays last). A child that dies is
+started again after a short backoff. The pids are kept in `stack.json` for `hourbank stop`,
+`hourbank status` and the fault injector.
+"""
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from hourbank_stack import gateway
+from hourbank_stack.topology import GATEWAY_PORT, ROLES, Role
+
+Echo = Callable[[str], None]
+STOP_ORDER = ("gateway", "api", "deadlines", "reconcile", "consume", "worker", "relay")
+FIRST_BACKOFF, MAX_BACKOFF, STABLE_AFTER = 0.5, 5.0, 20.0
+
+
+def state_dir() -> Path:
+    return Path(os.environ.get("HOURBANK_STATE_DIR", "/var/tmp/hourbank")) / "stack"  # noqa: S108
+
+
+@dataclass
+class Child:
+    name: str
+    kind: str
+    """The role's command ("api", "relay", …) or "gateway"."""
+    argv: list[str]
+    port: int
+    log: Path
+    proc: subprocess.Popen[bytes] | None = None
+    started: float = 0.0
+    restarts: int = 0
+    backoff: float = FIRST_BACKOFF
+    due: float = 0.0
+    """When a dead child may be started again."""
+    exits: list[int] = field(default_factory=list)
+
+    @property
+    def pid(self) -> int | None:
+        return None if self.proc is None else self.proc.pid
+
+    def start(self, env: dict[str, str]) -> None:
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                self.argv,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,
+            )
+        self.started = time.monotonic()
+
+    def tail(self, lines: int = 15) -> str:
+        if not self.log.exists():
+            return "(no output)"
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def children(logs: Path, gateway_prefix: Path, gateway_port: int) -> list[Child]:
+    bin_dir = Path(sys.executable).parent
+    found = [
+        Child(r.name, r.command, _argv(r, bin_dir), r.port, logs / f"{r.name}.log") for r in ROLES
+    ]
+    nginx = gateway.command(gateway_prefix, gateway_port)
+    found.append(Child("gateway", "gateway", nginx, gateway_port, logs / "gateway.log"))
+    return found
+
+
+def _argv(r: Role, bin_dir: Path) -> list[str]:
+    executable = bin_dir / r.argv[0]
+    return [str(executable) if executable.exists() else r.argv[0], *r.argv[1:]]
+
+
+class Supervisor:
+    def __init__(self, env: dict[str, str], echo: Echo, gateway_port: int = GATEWAY_PORT):
+        self.env = env
+        self.echo = echo
+        self.dir = state_dir()
+        self.logs = self.dir / "logs"
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.gateway_port = gateway_port
+        self.children = children(self.logs, self.dir / "gateway", gateway_port)
+        self.stopping = threading.Event()
+        self.ready = False
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
+
+    def start(self, timeout: float = 90) -> None:
+        """Start every child and wait until each answers; raise with its log if one cannot."""
+        for child in self.children:
+            child.start(self.env)
+        self.save()
+        waiting = {c.name for c in self.children}
+        deadline = time.monotonic() + timeout
+        while waiting:
+            for child in self.children:
+                if child.name not in waiting:
+                    continue
+                if child.proc is not None and child.proc.poll() is not None:
+                    raise StartFailed(child)
+                if _answers(child):
+                    waiting.discard(child.name)
+                    self.echo(f"  ✓ {child.name:<24} :{child.port}")
+            if time.monotonic() > deadline:
+                slow = sorted(waiting)
+                raise TimeoutError(f"not ready after {timeout:.0f}s: {', '.join(slow)}")
+            time.sleep(0.2)
+        self.ready = True
+        self.save()
+
+    def watch(self) -> None:
+        """Until stopped: start again any child that died, with backoff."""
+        while not self.stopping.wait(0.2):
+            now = time.monotonic()
+            changed = False
+            for child in self.children:
+                proc = child.proc
+                if proc is None or proc.poll() is None:
+                    if proc is not None and now - child.started > STABLE_AFTER:
+                        child.backoff = FIRST_BACKOFF
+                    continue
+                if child.due == 0.0:
+                    code = proc.returncode
+                    child.exits.append(code)
+                    child.due = now + child.backoff
+                    self.echo(f"  ! {child.name} exited ({_describe(code)}); restarting")
+                elif now >= child.due:
+                    child.due = 0.0
+                    child.restarts += 1
+                    child.backoff = min(child.backoff * 2, MAX_BACKOFF)
+                    child.start(self.env)
+                    changed = True
+            if changed:
+                self.save()
+
+    def stop(self, grace: float = 20) -> None:
+        self.stopping.set()
+        for kind in STOP_ORDER:
+            group = [c for c in self.children if c.kind == kind and c.proc is not None]
+            for child in group:
+                _signal(child, signal.SIGTERM)
+            for child in group:
+                assert child.proc is not None
+                try:
+                    child.proc.wait(grace)
+                except subprocess.TimeoutExpired:
+                    self.echo(f"  ! {child.name} did not stop in {grace:.0f}s; killing it")
+                    _signal(child, signal.SIGKILL)
+                    child.proc.wait()
+        self.ready = False
+        self.save(running=False)
+
+    def save(self, running: bool = True) -> None:
+        state = {
+            "supervisor": os.getpid() if running else None,
+            "ready": self.ready,
+            "base_url": self.base_url,
+            "time_scale": self.env.get("HOURBANK_TIME_SCALE", "1"),
+            "processes": {
+                c.name: {"pid": c.pid, "port": c.port, "restarts": c.restarts, "log": str(c.log)}
+                for c in self.children
+            },
+        }
+        temporary = self.dir / "stack.json.tmp"
+        temporary.write_text(json.dumps(state, indent=2))
+        temporary.replace(self.dir / "stack.json")
+
+
+class StartFailed(RuntimeError):
+    def __init__(self, child: Child):
+        code = child.proc.returncode if child.proc is not None else None
+        super().__init__(
+            f"{child.name} exited at start ({_describe(code)}); the end of {child.log}:\n"
+            + child.tail()
+        )
+
+
+def read_state() -> dict[str, object] | None:
+    path = state_dir() / "stack.json"
+    if not path.exists():
+        return None
+    state: dict[str, object] = json.loads(path.read_text())
+    return state
+
+
+def alive(pid: object) -> bool:
+    if not isinstance(pid, int):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _answers(child: Child) -> bool:
+    """An API and the gateway answer their readiness route; a worker its metrics port."""
+    path = {"api": "/readyz", "gateway": "/healthz"}.get(child.kind, "/metrics")
+    try:
+        return httpx.get(f"http://127.0.0.1:{child.port}{path}", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _signal(child: Child, sig: signal.Signals) -> None:
+    if child.proc is not None and child.proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            child.proc.send_signal(sig)
+
+
+def _describe(code: int | None) -> str:
+    if code is None:
+        return "still running"
+    if code < 0:
+        return f"signal {signal.Signals(-code).name}"
+    return f"exit code {code}"
