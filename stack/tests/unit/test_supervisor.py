@@ -1,0 +1,72 @@
+"""The supervisor starts a child that dies again, with backoff, and stops children in order."""
+
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from hourbank_stack import supervisor
+from hourbank_stack.supervisor import Child, Supervisor
+
+
+@pytest.fixture
+def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("HOURBANK_STATE_DIR", str(tmp_path))
+    return tmp_path / "stack"
+
+
+def sleeper(name: str, kind: str, logs: Path) -> Child:
+    argv = [sys.executable, "-c", "import time; time.sleep(600)"]
+    return Child(name, kind, argv, 0, logs / f"{name}.log")
+
+
+def test_a_killed_child_is_started_again_and_its_pid_saved(state: Path) -> None:
+    sup = Supervisor(dict(os.environ), lambda _: None)
+    sup.children = [sleeper("one-relay", "relay", sup.logs)]
+    for child in sup.children:
+        child.start(sup.env)
+    first = sup.children[0].pid
+    assert first is not None
+    watcher = threading.Thread(target=sup.watch)
+    watcher.start()
+    try:
+        os.kill(first, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while sup.children[0].restarts == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sup.children[0].restarts == 1
+        assert sup.children[0].pid != first
+        assert sup.children[0].exits == [-signal.SIGKILL]
+        saved = supervisor.read_state()
+        assert saved is not None
+        assert saved["processes"]["one-relay"]["pid"] == sup.children[0].pid  # type: ignore[index]
+    finally:
+        sup.stop(grace=5)
+        watcher.join(5)
+    assert all(c.proc is not None and c.proc.poll() is not None for c in sup.children)
+    assert supervisor.read_state()["supervisor"] is None  # type: ignore[index]
+
+
+def test_stop_terminates_apis_before_relays(state: Path) -> None:
+    sup = Supervisor(dict(os.environ), lambda _: None)
+    relay, api = sleeper("x-relay", "relay", sup.logs), sleeper("x-api", "api", sup.logs)
+    sup.children = [relay, api]
+    for child in sup.children:
+        child.start(sup.env)
+    stopped: list[str] = []
+    real_wait = {c.name: c.proc.wait for c in sup.children if c.proc is not None}
+    for child in sup.children:
+        assert child.proc is not None
+
+        def wait(timeout: float | None = None, name: str = child.name) -> int:
+            code = real_wait[name](timeout)
+            stopped.append(name)
+            return code
+
+        child.proc.wait = wait  # type: ignore[method-assign]
+    sup.stop(grace=5)
+    assert stopped == ["x-api", "x-relay"]
