@@ -5,13 +5,9 @@ Prints figures; asserts nothing. Needs the local infrastructure (`make bench` st
 
 import argparse
 import json
-import threading
 import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
-
-from confluent_kafka import Consumer, Producer, TopicPartition
 
 from hourbank_shared.envelope import Envelope
 from hourbank_shared.kafka import TopicSpec, ensure_topics
@@ -19,11 +15,7 @@ from hourbank_shared.outbox import add
 from hourbank_shared.testing.infra import fresh_database, provide
 from hourbank_shared.testing.pg import PgStore
 from hourbank_shared.testing.processes import start_relay
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+from hourbank_stack.baselines import Receiver, broker_latency, paced, percentile
 
 
 def summary(label: str, millis: list[float]) -> None:
@@ -33,77 +25,8 @@ def summary(label: str, millis: list[float]) -> None:
     )
 
 
-class Receiver(threading.Thread):
-    """A read_committed consumer recording, per message, arrival time minus sent time."""
-
-    def __init__(self, bootstrap: str, topic: str, sent_at: Callable[[bytes], float]) -> None:
-        super().__init__(daemon=True)
-        self.latencies: list[float] = []
-        self.count = 0
-        self.first_at = 0.0
-        self._sent_at = sent_at
-        self._halt = threading.Event()
-        self._consumer = Consumer(
-            {
-                "bootstrap.servers": bootstrap,
-                "group.id": f"bench-{uuid.uuid4().hex}",
-                "isolation.level": "read_committed",
-                "fetch.wait.max.ms": 5,
-                "enable.auto.commit": False,
-            }
-        )
-        partitions = self._consumer.list_topics(topic, timeout=10).topics[topic].partitions
-        self._consumer.assign([TopicPartition(topic, p, 0) for p in partitions])
-
-    def run(self) -> None:
-        while not self._halt.is_set():
-            message = self._consumer.poll(0.1)
-            if message is None or message.error():
-                continue
-            self.latencies.append((time.time() - self._sent_at(message.value() or b"")) * 1000)
-            self.count += 1
-            self.first_at = self.first_at or time.perf_counter()
-        self._consumer.close()
-
-    def wait_for(self, total: int, timeout: float = 300) -> None:
-        deadline = time.monotonic() + timeout
-        while self.count < total and time.monotonic() < deadline:
-            time.sleep(0.05)
-
-    def stop(self) -> None:
-        self._halt.set()
-        self.join(10)
-
-
-def paced(count: int, rate: float, send: Callable[[int], None]) -> None:
-    start = time.perf_counter()
-    for n in range(count):
-        delay = start + n / rate - time.perf_counter()
-        if delay > 0:
-            time.sleep(delay)
-        send(n)
-
-
 def raw_broker(bootstrap: str, count: int, rate: float) -> None:
-    topic = f"bench.raw.{uuid.uuid4().hex[:8]}"
-    ensure_topics(bootstrap, [TopicSpec(topic, 6)])
-    receiver = Receiver(bootstrap, topic, lambda value: float(value))
-    receiver.start()
-    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "linger.ms": 0})
-
-    def send(n: int) -> None:
-        producer.produce(topic, key=str(n % 60).encode(), value=repr(time.time()).encode())
-        producer.poll(0)
-
-    send(-1)  # warm-up: timing starts once the consumer has fetched one message
-    producer.flush(30)
-    receiver.wait_for(1, timeout=60)
-    receiver.latencies.clear()
-    paced(count, rate, send)
-    producer.flush(30)
-    receiver.wait_for(count + 1)
-    receiver.stop()
-    summary(f"raw broker produce→consume @{rate:.0f}/s", receiver.latencies)
+    summary(f"raw broker produce→consume @{rate:.0f}/s", broker_latency(bootstrap, count, rate))
 
 
 def envelope(key: str, n: int) -> Envelope:

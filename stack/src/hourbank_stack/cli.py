@@ -253,6 +253,38 @@ def demo(args: argparse.Namespace) -> None:
     run_demo(args.base_url, os.environ.get("HOURBANK_JWT_SECRET", DEV_JWT_SECRET))
 
 
+def _running_base_url() -> str:
+    state = read_state()
+    if not state or not alive(state.get("supervisor")) or not state.get("ready"):
+        raise Fail("HourBank is not running: start it first (`make start`)")
+    return str(state["base_url"])
+
+
+def load(args: argparse.Namespace) -> None:
+    import asyncio
+
+    from hourbank_stack import load as generator
+
+    if args.rates is None:
+        args.rates = (
+            [5.0, 10.0, 20.0, 40.0, 60.0, 80.0, 100.0, 130.0, 160.0] if args.ramp else [20.0]
+        )
+    env = development_env()
+    secret = env["HOURBANK_JWT_SECRET"]
+    report = asyncio.run(generator.run(args, env, _running_base_url(), secret))
+    generator.write(report, args.out)
+
+
+def faults(args: argparse.Namespace) -> None:
+    from hourbank_stack import faults as injector
+
+    env = development_env()
+    plan = injector.Plan(
+        args.lifecycles, args.kills, args.rate, not args.no_kafka, not args.no_pg, args.seed
+    )
+    injector.main(plan, _running_base_url(), env["HOURBANK_JWT_SECRET"], env, str(INFRA))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="hourbank", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -273,5 +305,23 @@ def main() -> None:
     p = commands.add_parser("demo", help="walk two requests through the running system")
     p.add_argument("--base-url", default=f"http://127.0.0.1:{GATEWAY_PORT}")
     p.set_defaults(run=demo)
+    p = commands.add_parser("load", help="drive lifecycles through the gateway; JSON + chart")
+    p.add_argument("--rate", dest="rates", type=float, action="append", help="lifecycles/s")
+    p.add_argument("--ramp", action="store_true", help="rising rates until saturation")
+    p.add_argument("--seconds", type=float, default=20.0, help="per rate")
+    p.add_argument("--pairs", type=int, default=400, help="pairs of members acting at once")
+    p.add_argument("--connections", type=int, default=256)
+    p.add_argument("--broker-messages", type=int, default=2000)
+    p.add_argument("--pgbench-seconds", type=int, default=10)
+    p.add_argument("--out", type=Path, default=REPO / "docs/benchmarks")
+    p.set_defaults(run=load)
+    p = commands.add_parser("faults", help="kill processes under load; check nothing is lost")
+    p.add_argument("--lifecycles", type=int, default=24)
+    p.add_argument("--kills", type=int, default=12, help="SIGKILLs of service processes")
+    p.add_argument("--rate", type=float, default=2.0, help="lifecycles started per second")
+    p.add_argument("--no-kafka", action="store_true", help="do not restart the broker")
+    p.add_argument("--no-pg", action="store_true", help="do not restart PostgreSQL")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(run=faults)
     args = parser.parse_args()
     args.run(args)

@@ -1,0 +1,227 @@
+"""Request lifecycles driven concurrently through the gateway, as members' apps would.
+
+Shared by the load generator and the fault injector. Every POST carries an Idempotency-Key and
+is retried with the same key when the gateway or a service cannot be reached (502/503/504, a
+dropped connection) or a row was changed at the same moment (409 concurrent-update), so a retry
+never has a second effect. Steps wait for the saga by polling the request.
+"""
+
+import asyncio
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from hourbank_shared.auth.devtoken import dev_token
+
+RETRYABLE = {502, 503, 504}
+SUBMIT, ACCEPT, PAID = "submit→AWAITING_RESPONSE", "accept→ACCEPTED", "confirm-completion→PAID"
+STEPS = (SUBMIT, ACCEPT, PAID)
+
+
+class Refused(Exception):
+    """A 4xx answer a retry cannot change."""
+
+    def __init__(self, status: int, problem: dict[str, Any], what: str):
+        self.status = status
+        self.problem = problem
+        super().__init__(f"{what} → {status}: {problem.get('detail')}")
+
+
+@dataclass
+class Member:
+    id: uuid.UUID
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@dataclass
+class Pair:
+    requester: Member
+    provider: Member
+    offering_id: str
+    expected_delta: Decimal = Decimal("0.00")
+    """What finished lifecycles moved from the requester to the provider."""
+
+
+@dataclass
+class Outcome:
+    kind: str
+    request_id: str = ""
+    status: str = ""
+    expected: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+    error: str = ""
+    started: float = 0.0
+    finished: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.error and self.status == self.expected
+
+
+class Api:
+    """The gateway, with retries that keep an action's effect single."""
+
+    def __init__(self, base_url: str, secret: str, patience: float = 90, connections: int = 256):
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=15, limits=limits)
+        self.secret = secret
+        self.patience = patience
+        self.retries: Counter[str] = Counter()
+        self.calls = 0
+
+    def member(self, *, admin: bool = False) -> Member:
+        member_id = uuid.uuid4()
+        return Member(member_id, dev_token(member_id, self.secret, admin=admin))
+
+    async def call(
+        self, who: Member, method: str, path: str, body: Any = None, *, keyed: bool = True
+    ) -> Any:
+        headers = who.headers
+        if method == "POST" and keyed:
+            headers = {**headers, "Idempotency-Key": str(uuid.uuid4())}
+        deadline = time.monotonic() + self.patience
+        delay = 0.05
+        while True:
+            self.calls += 1
+            try:
+                response = await self.http.request(method, path, json=body, headers=headers)
+            except httpx.TransportError as exc:
+                reason = type(exc).__name__
+            else:
+                status = response.status_code
+                if status < 400:
+                    return response.json() if response.content else None
+                problem = _problem(response)
+                if status not in RETRYABLE and not _concurrent(status, problem):
+                    raise Refused(status, problem, f"{method} {path}")
+                reason = str(status)
+            self.retries[reason] += 1
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{method} {path}: still failing ({reason}) after retries")
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+    async def status(
+        self, who: Member, request_id: str, wanted: set[str], timeout: float = 120
+    ) -> str:
+        """Poll the request until its status is one of `wanted` (20 ms, growing to 200 ms)."""
+        deadline = time.monotonic() + timeout
+        pause = 0.02
+        while True:
+            request = await self.call(who, "GET", f"/v1/requests/{request_id}")
+            if request["status"] in wanted:
+                return str(request["status"])
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"request {request_id} stuck in {request['status']}")
+            await asyncio.sleep(pause)
+            pause = min(pause * 1.5, 0.2)
+
+    async def pair(self, admin: Member, top_up: str = "0") -> Pair:
+        """Two registered members (the requester topped up by an admin) and an offering."""
+        requester, provider = self.member(), self.member()
+        for member, name in ((requester, "Requester"), (provider, "Provider")):
+            await self.call(member, "POST", "/v1/members", {"display_name": name})
+        offering = await self.call(
+            provider,
+            "POST",
+            "/v1/offerings",
+            {"title": "Load", "category": "load", "rate": "1.00", "response_window_hours": 72},
+        )
+        for member in (requester, provider):
+            await self._account_open(member)
+        if Decimal(top_up) > 0:
+            body = {"amount": top_up, "reason": "load test budget"}
+            await self.call(admin, "POST", f"/v1/accounts/{requester.id}/adjustments", body)
+        return Pair(requester, provider, offering["id"])
+
+    async def _account_open(self, member: Member, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                await self.call(member, "GET", "/v1/accounts/me")
+                return
+            except Refused as refused:
+                if refused.status != 404 or time.monotonic() > deadline:
+                    raise
+            await asyncio.sleep(0.1)
+
+    async def close(self) -> None:
+        await self.http.aclose()
+
+
+def _problem(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {"detail": response.text[:200]}
+    return body if isinstance(body, dict) else {"detail": str(body)}
+
+
+def _concurrent(status: int, problem: dict[str, Any]) -> bool:
+    return status == 409 and str(problem.get("type", "")).endswith("/concurrent-update")
+
+
+AUTO_CONFIRMED = {
+    "confirm-start": ("IN_PROGRESS", "PENDING_COMPLETION_CONFIRMATION", "COMPLETED", "PAID"),
+    "confirm-completion": ("COMPLETED", "PAID"),
+}
+KINDS = ("paid", "partial", "declined", "cancelled")
+EXPECTED = {"paid": "PAID", "partial": "PAID", "declined": "REJECTED", "cancelled": "CANCELLED"}
+
+
+async def lifecycle(api: Api, pair: Pair, kind: str = "paid", hours: str = "1.00") -> Outcome:
+    """One request from submission to its terminal status; timings of the three saga steps."""
+    outcome = Outcome(kind, expected=EXPECTED[kind], started=time.monotonic())
+    req, prov = pair.requester, pair.provider
+    try:
+        body = {"offering_id": pair.offering_id, "hours": hours, "message": "load"}
+        t = time.monotonic()
+        request = await api.call(req, "POST", "/v1/requests", body)
+        rid = outcome.request_id = request["id"]
+        await api.status(req, rid, {"AWAITING_RESPONSE"})
+        outcome.timings[SUBMIT] = time.monotonic() - t
+
+        async def act(who: Member, action: str, payload: Any = None) -> Any:
+            try:
+                return await api.call(who, "POST", f"/v1/requests/{rid}/{action}", payload)
+            except Refused as refused:
+                # A confirmation the deadline worker made first (auto-confirm) is not an error.
+                status = (await api.call(who, "GET", f"/v1/requests/{rid}"))["status"]
+                if refused.status != 409 or status not in AUTO_CONFIRMED.get(action, ()):
+                    raise
+                return None
+
+        if kind == "declined":
+            await act(prov, "decline")
+            outcome.status = await api.status(req, rid, {"REJECTED"})
+            return outcome
+        if kind == "cancelled":
+            await act(req, "cancel")
+            outcome.status = await api.status(req, rid, {"CANCELLED"})
+            return outcome
+        t = time.monotonic()
+        await act(prov, "accept")
+        outcome.timings[ACCEPT] = time.monotonic() - t
+        await act(prov, "start")
+        await act(req, "confirm-start")
+        actual = hours if kind == "paid" else str(Decimal(hours) / 2)
+        await act(prov, "complete", {"actual_hours": actual})
+        t = time.monotonic()
+        await act(req, "confirm-completion")
+        outcome.status = await api.status(req, rid, {"PAID"})
+        outcome.timings[PAID] = time.monotonic() - t
+        pair.expected_delta += Decimal(actual)
+    except (Refused, TimeoutError, httpx.HTTPError) as failure:
+        outcome.error = f"{type(failure).__name__}: {failure}"
+    finally:
+        outcome.finished = time.monotonic()
+    return outcome
