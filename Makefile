@@ -4,7 +4,7 @@ SHELL := /bin/bash
 INFRA := infra/hb-infra
 WITH_ENV := eval "$$($(INFRA) env)" &&
 
-.PHONY: help setup up start down status demo test unit lint bench token
+.PHONY: help setup up start down status demo test unit lint bench load faults token
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -44,6 +44,12 @@ lint: setup  ## ruff, formatting, mypy, and the event documents in step with the
 bench: setup  ## relay and broker latency/throughput figures (prints, asserts nothing)
 	$(INFRA) up
 	$(WITH_ENV) uv run python bench/relay_bench.py $(BENCH_ARGS)
+
+load: setup  ## lifecycles through the gateway at rising rates; writes docs/benchmarks/ (needs `make start`)
+	uv run hourbank load --ramp $(LOAD_ARGS)
+
+faults: setup  ## kill processes, restart Kafka and PostgreSQL under load, check exactly-once (needs `make start`)
+	uv run hourbank faults $(FAULT_ARGS)
 
 token: setup  ## print a development token: make token MEMBER=<uuid> [ADMIN=1]
 	@uv run hourbank token $(MEMBER) $(if $(ADMIN),--admin)
