@@ -11,7 +11,7 @@ help:  ## list the targets
 
 setup:  ## install uv (if missing) and the Python workspace
 	@command -v uv >/dev/null || python3 -m pip install --quiet uv
-	uv sync --frozen
+	@uv sync --frozen --quiet
 
 up: setup  ## run everything (Kafka, PostgreSQL, services, gateway) until Ctrl-C
 	uv run hourbank up $(UP_ARGS)

@@ -7,6 +7,7 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from hourbank_shared import tracing
 from hourbank_shared.contracts.base import Event
 
 CONTENT_TYPE = "application/cloudevents+json"
@@ -40,11 +41,15 @@ class Envelope(BaseModel):
         correlation_id: UUID | None = None,
         traceparent: str | None = None,
     ) -> "Envelope":
-        """Wrap a payload; an event caused by another inherits its correlation and trace."""
+        """Wrap a payload; an event caused by another inherits its correlation and trace, one
+        caused by an HTTP command takes the request's (`hourbank_shared.tracing`)."""
         event_id = uuid4()
         if caused_by is not None:
             correlation_id = correlation_id or caused_by.correlationid
             traceparent = traceparent or caused_by.traceparent
+        elif (trace := tracing.current.get()) is not None:
+            correlation_id = correlation_id or trace.correlation_id
+            traceparent = traceparent or trace.traceparent
         return cls(
             id=event_id,
             source=source,

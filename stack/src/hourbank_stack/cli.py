@@ -112,7 +112,10 @@ def up(args: argparse.Namespace) -> None:
     if state and alive(state.get("supervisor")):
         raise Fail(f"already running (supervisor pid {state['supervisor']}); `hourbank stop` first")
     preflight(args.port)
-    infra_was_up = _listening(19092) and _listening(55432)
+    kafka_port = int(os.environ.get("HOURBANK_KAFKA_PORT", "19092"))
+    infra_was_up = _listening(kafka_port) and _listening(
+        int(os.environ.get("HOURBANK_PG_PORT", "55432"))
+    )
     step("Kafka and PostgreSQL (the first run downloads Kafka with Maven)")
     if subprocess.run([str(INFRA), "up"]).returncode != 0:
         raise Fail("the infrastructure did not start (see above)")
@@ -250,7 +253,13 @@ def token(args: argparse.Namespace) -> None:
 def demo(args: argparse.Namespace) -> None:
     from hourbank_stack.demo import run_demo
 
-    run_demo(args.base_url, os.environ.get("HOURBANK_JWT_SECRET", DEV_JWT_SECRET))
+    state = read_state()
+    running = state and alive(state.get("supervisor")) and state.get("base_url")
+    base_url = args.base_url or (str(state["base_url"]) if state and running else None)
+    run_demo(
+        base_url or f"http://127.0.0.1:{GATEWAY_PORT}",
+        os.environ.get("HOURBANK_JWT_SECRET", DEV_JWT_SECRET),
+    )
 
 
 def _running_base_url() -> str:
@@ -303,7 +312,7 @@ def main() -> None:
     p.add_argument("--admin", action="store_true")
     p.set_defaults(run=token)
     p = commands.add_parser("demo", help="walk two requests through the running system")
-    p.add_argument("--base-url", default=f"http://127.0.0.1:{GATEWAY_PORT}")
+    p.add_argument("--base-url", help="default: the running stack's, else port 8080")
     p.set_defaults(run=demo)
     p = commands.add_parser("load", help="drive lifecycles through the gateway; JSON + chart")
     p.add_argument("--rate", dest="rates", type=float, action="append", help="lifecycles/s")
