@@ -91,18 +91,17 @@ async def run(plan: Plan, base_url: str, secret: str, env: dict[str, str], infra
 async def chaos(
     plan: Plan, rng: random.Random, report: Report, began: float, duration: float, infra: str
 ) -> None:
-    """Kills spread over the run; the broker restarted at a third, the database at two thirds."""
-    moments = sorted(rng.uniform(0.5, duration) for _ in range(plan.kills))
-    restarts = []
-    if plan.restart_kafka:
-        restarts.append((duration / 3, "kafka"))
-    if plan.restart_pg:
-        restarts.append((2 * duration / 3, "pg"))
-    schedule = sorted([(t, "kill") for t in moments] + restarts)
+    """Kills spread over twice the submission window while, beside them, the broker restarts at a third of it and
+    the database at two thirds."""
+    moments = sorted(rng.uniform(0.5, 2 * duration) for _ in range(plan.kills))
     names = [r.name for r in ROLES]
-    for at, what in schedule:
-        await asyncio.sleep(max(0.0, began + at - time.monotonic()))
-        if what == "kill":
+
+    async def at(moment: float) -> None:
+        await asyncio.sleep(max(0.0, began + moment - time.monotonic()))
+
+    async def kills() -> None:
+        for moment in moments:
+            await at(moment)
             name = rng.choice(names)
             pid = _pid(name)
             if pid is None or not alive(pid):
@@ -110,13 +109,26 @@ async def chaos(
                 continue
             subprocess.run(["kill", "-KILL", str(pid)], check=False)
             report.log(began, f"SIGKILL {name} (pid {pid})")
-        else:
-            label = {"kafka": "Kafka broker", "pg": "PostgreSQL"}[what]
+
+    async def restarts() -> None:
+        for moment, what, label in _restarts(plan, duration):
+            await at(moment)
             report.log(began, f"restarting {label}")
             done = await asyncio.to_thread(
                 subprocess.run, [infra, "restart", what], capture_output=True, text=True
             )
             report.log(began, f"{label} back (exit code {done.returncode})")
+
+    await asyncio.gather(kills(), restarts())
+
+
+def _restarts(plan: Plan, duration: float) -> list[tuple[float, str, str]]:
+    planned = []
+    if plan.restart_kafka:
+        planned.append((duration / 3, "kafka", "Kafka broker"))
+    if plan.restart_pg:
+        planned.append((2 * duration / 3, "pg", "PostgreSQL"))
+    return planned
 
 
 def _pid(name: str) -> int | None:
