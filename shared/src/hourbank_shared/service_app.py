@@ -24,7 +24,7 @@ from hourbank_shared.errors import (
 )
 from hourbank_shared.operational import install_operational_routes
 from hourbank_shared.settings import ServiceSettings
-from hourbank_shared.tracing import trace_requests
+from hourbank_shared.tracing import TraceRequests
 
 
 def service_app(
@@ -49,7 +49,7 @@ def service_app(
     app.state.token_verifier = TokenVerifier(settings)
     app.state.sessions = sessions
     app.state.clock = clock or SystemClock()
-    app.middleware("http")(trace_requests)
+    app.add_middleware(TraceRequests)
     install_problem_handlers(app)
     app.add_exception_handler(ConcurrentUpdate, _concurrent_update)
     app.add_exception_handler(domain.DomainError, _refused_by_the_domain)

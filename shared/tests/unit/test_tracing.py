@@ -48,7 +48,7 @@ def _event() -> MemberRegistered:
 
 def test_an_event_published_while_handling_a_request_carries_its_trace() -> None:
     app = FastAPI()
-    app.middleware("http")(tracing.trace_requests)
+    app.add_middleware(tracing.TraceRequests)
     seen: dict[str, Envelope] = {}
 
     @app.post("/")

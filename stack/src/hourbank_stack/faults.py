@@ -91,8 +91,8 @@ async def run(plan: Plan, base_url: str, secret: str, env: dict[str, str], infra
 async def chaos(
     plan: Plan, rng: random.Random, report: Report, began: float, duration: float, infra: str
 ) -> None:
-    """Kills spread over twice the submission window while, beside them, the broker restarts at a third of it and
-    the database at two thirds."""
+    """Kills spread over twice the submission window while, beside them, the broker
+    restarts at a third of it and the database at two thirds."""
     moments = sorted(rng.uniform(0.5, 2 * duration) for _ in range(plan.kills))
     names = [r.name for r in ROLES]
 

@@ -22,7 +22,8 @@ from hourbank_stack import baselines
 from hourbank_stack.lifecycle import STEPS, Api, Outcome, Pair, lifecycle
 from hourbank_stack.processes import Sampler
 
-WARMUP = 2.0
+WARMUP_SHARE = 1 / 3
+"""Throughput counts completions after this share of each rate's time (the pipeline filling)."""
 
 
 @dataclass
@@ -114,8 +115,9 @@ class Load:
         result.started = len(tasks)
         result.completed = sum(o.ok for o in outcomes)
         result.failed = len(tasks) - result.completed
-        in_window = [o for o in outcomes if o.ok and begin + WARMUP <= o.finished <= window_end]
-        result.throughput = len(in_window) / max(window_end - begin - WARMUP, 0.001)
+        warmup = seconds * WARMUP_SHARE
+        in_window = [o for o in outcomes if o.ok and begin + warmup <= o.finished <= window_end]
+        result.throughput = len(in_window) / max(window_end - begin - warmup, 0.001)
         result.latency_ms = {
             s: percentiles([o.timings[s] for o in outcomes if s in o.timings]) for s in STEPS
         }
