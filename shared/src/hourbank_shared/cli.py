@@ -55,7 +55,13 @@ def service_main(
         upgrade(service.alembic_ini, settings.database_url)
     elif args.command == "api":
         port = args.port or settings.api_port
-        uvicorn.run(service.app(), host=args.host, port=port, log_config=None)
+        uvicorn.run(
+            service.app(),
+            host=args.host,
+            port=port,
+            log_config=None,
+            access_log=settings.access_log,
+        )
     elif args.command == "consume":
         start_http_server(settings.metrics_port)
         service.consumer(args.instance_id).run(stop_on_signals())

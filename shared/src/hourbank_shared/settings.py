@@ -30,6 +30,8 @@ class ServiceSettings(BaseSettings):
     jwt_issuer: str | None = Field(default=None, validation_alias=_shared("JWT_ISSUER"))
     jwt_audience: str | None = Field(default=None, validation_alias=_shared("JWT_AUDIENCE"))
     log_level: str = Field(default="INFO", validation_alias=_shared("LOG_LEVEL"))
+    access_log: bool = Field(default=False, validation_alias=_shared("ACCESS_LOG"))
+    """One log line per HTTP request; off by default: the gateway logs every request already."""
     api_port: int = 8000
     metrics_port: int = 9100
 

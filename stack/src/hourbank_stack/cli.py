@@ -320,6 +320,7 @@ def main() -> None:
     p.add_argument("--seconds", type=float, default=20.0, help="per rate")
     p.add_argument("--pairs", type=int, default=400, help="pairs of members acting at once")
     p.add_argument("--connections", type=int, default=256)
+    p.add_argument("--settle", type=float, default=20.0, help="seconds idle after the setup")
     p.add_argument("--broker-messages", type=int, default=2000)
     p.add_argument("--pgbench-seconds", type=int, default=10)
     p.add_argument("--out", type=Path, default=REPO / "docs/benchmarks")

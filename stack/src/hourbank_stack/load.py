@@ -194,6 +194,9 @@ async def run(args: Any, env: dict[str, str], base_url: str, secret: str) -> dic
     api = Api(base_url, secret, patience=30, connections=args.connections)
     print(f"▸ {args.pairs} pairs of members (each requester topped up)", file=sys.stderr)
     pairs = await make_pairs(api, args.pairs, "10000")
+    # Registering the pairs leaves work behind (welcome bonuses, notifications): let it drain
+    # so the first rate measures lifecycles only.
+    await asyncio.sleep(args.settle)
     sampler = Sampler.for_stack()
     sampler.start()
     load = Load(api, pairs, env, sampler)

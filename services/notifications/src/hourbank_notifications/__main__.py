@@ -29,7 +29,9 @@ def api(service: Notifications, args: argparse.Namespace) -> None:
     from hourbank_notifications.api.app import create_app
 
     app = create_app(service.settings, service.sessions, service.context.clock)
-    uvicorn.run(app, host=args.host, port=args.port or service.settings.api_port, log_config=None)
+    settings = service.settings
+    port = args.port or settings.api_port
+    uvicorn.run(app, host=args.host, port=port, log_config=None, access_log=settings.access_log)
 
 
 def email_sender(service: Notifications) -> Tick | None:
