@@ -128,10 +128,10 @@ class Load:
         result.retries = dict(Counter(self.api.retries) - retries)
         done = max(len(outcomes), 1)
         await asyncio.sleep(1.0)  # let the last events land before counting their cost
-        commits = baselines.database_commits(self.env["DATABASE_URL"]) - commits
-        commits -= self.idle_commits_per_s * (time.monotonic() - counted_from)
+        idle = self.idle_commits_per_s * (time.monotonic() - counted_from)
+        net_commits = baselines.database_commits(self.env["DATABASE_URL"]) - commits - idle
         records = baselines.kafka_records(self.env["KAFKA_BOOTSTRAP_SERVERS"]) - records
-        result.commits_per_lifecycle = commits / done
+        result.commits_per_lifecycle = net_commits / done
         result.kafka_records_per_lifecycle = records / done
         result.http_calls_per_lifecycle = (self.api.calls - calls) / done
         return result
