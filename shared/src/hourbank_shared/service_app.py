@@ -6,10 +6,11 @@ from importlib.metadata import version
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
-from sqlalchemy import text
+from sqlalchemy import QueuePool, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from hourbank_shared import domain_errors as domain
+from hourbank_shared.admission import AdmissionLimit
 from hourbank_shared.auth import TokenVerifier
 from hourbank_shared.clock import Clock, SystemClock
 from hourbank_shared.db import ConcurrentUpdate
@@ -50,6 +51,7 @@ def service_app(
     app.state.sessions = sessions
     app.state.clock = clock or SystemClock()
     app.add_middleware(TraceRequests)
+    app.add_middleware(AdmissionLimit, limit=admission_limit(sessions))
     install_problem_handlers(app)
     app.add_exception_handler(ConcurrentUpdate, _concurrent_update)
     app.add_exception_handler(domain.DomainError, _refused_by_the_domain)
@@ -60,6 +62,14 @@ def service_app(
 
     install_operational_routes(app, ready)
     return app
+
+
+def admission_limit(sessions: sessionmaker[Session]) -> int:
+    """Half the pool's connections (a route may hold two sessions: a command and a read)."""
+    pool = getattr(sessions.kw.get("bind"), "pool", None)
+    if isinstance(pool, QueuePool):
+        return max(1, (pool.size() + pool._max_overflow) // 2)
+    return 10
 
 
 PROBLEM_OF: dict[type[domain.DomainError], type[Problem]] = {

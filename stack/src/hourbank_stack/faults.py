@@ -19,9 +19,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import psutil
+
 from hourbank_shared.topic_reader import end_offsets, read_all
 from hourbank_stack.lifecycle import KINDS, Api, Member, Outcome, Pair, lifecycle
-from hourbank_stack.supervisor import alive, read_state
+from hourbank_stack.supervisor import read_state
 from hourbank_stack.topology import ROLES
 
 PUBLIC_TOPICS = tuple(
@@ -66,7 +68,9 @@ async def run(plan: Plan, base_url: str, secret: str, env: dict[str, str], infra
     rng = random.Random(plan.seed)
     bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
     since = {topic: end_offsets(bootstrap, topic) for topic in PUBLIC_TOPICS}
-    api = Api(base_url, secret, patience=240)
+    # Patient clients: with the broker down a minute and processes dying every second, a step
+    # may wait minutes; late is not lost, and the checks below tell which is which.
+    api = Api(base_url, secret, patience=900)
     admin = api.member(admin=True)
     print(f"▸ {plan.lifecycles} pairs of members", flush=True)
     pairs = await asyncio.gather(*(api.pair(admin) for _ in range(plan.lifecycles)))
@@ -102,11 +106,11 @@ async def chaos(
     async def kills() -> None:
         for moment in moments:
             await at(moment)
-            name = rng.choice(names)
-            pid = _pid(name)
-            if pid is None or not alive(pid):
-                report.log(began, f"skip {name}: not running (being restarted)")
+            running = [(n, pid) for n in names if (pid := _pid(n)) is not None and _running(pid)]
+            if not running:
+                report.log(began, "skip: every process is being restarted")
                 continue
+            name, pid = rng.choice(running)
             subprocess.run(["kill", "-KILL", str(pid)], check=False)
             report.log(began, f"SIGKILL {name} (pid {pid})")
 
@@ -129,6 +133,14 @@ def _restarts(plan: Plan, duration: float) -> list[tuple[float, str, str]]:
     if plan.restart_pg:
         planned.append((2 * duration / 3, "pg", "PostgreSQL"))
     return planned
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie the supervisor has yet to reap."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
 
 
 def _pid(name: str) -> int | None:

@@ -115,11 +115,10 @@ class Api:
             await asyncio.sleep(delay)
             delay = min(delay * 2, 1.0)
 
-    async def status(
-        self, who: Member, request_id: str, wanted: set[str], timeout: float = 120
-    ) -> str:
-        """Poll the request until its status is one of `wanted` (20 ms, growing to 200 ms)."""
-        deadline = time.monotonic() + timeout
+    async def status(self, who: Member, request_id: str, wanted: set[str]) -> str:
+        """Poll the request until its status is one of `wanted` (20 ms, growing to 200 ms),
+        for as long as the client's patience lasts."""
+        deadline = time.monotonic() + self.patience
         pause = 0.02
         while True:
             request = await self.call(who, "GET", f"/v1/requests/{request_id}")

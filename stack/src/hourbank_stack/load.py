@@ -195,7 +195,7 @@ async def run(args: Any, env: dict[str, str], base_url: str, secret: str) -> dic
     report["baselines"]["idle_commits_per_s"] = (
         baselines.database_commits(env["DATABASE_URL"]) - idle_begin
     ) / 5
-    api = Api(base_url, secret, patience=30, connections=args.connections)
+    api = Api(base_url, secret, patience=120, connections=args.connections)
     print(f"▸ {args.pairs} pairs of members (each requester topped up)", file=sys.stderr)
     pairs = await make_pairs(api, args.pairs, "10000")
     # Registering the pairs leaves work behind (welcome bonuses, notifications): let it drain
