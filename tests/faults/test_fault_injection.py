@@ -44,7 +44,7 @@ def test_nothing_is_lost_or_doubled_when_processes_broker_and_database_die(
     real_time_stack: str,
 ) -> None:
     env = development_env()
-    plan = Plan(lifecycles=16, kills=10, rate=2.0, restart_kafka=True, restart_pg=True, seed=7)
+    plan = Plan(lifecycles=16, kills=10, rate=1.0, restart_kafka=True, restart_pg=True, seed=7)
     report = asyncio.run(run(plan, real_time_stack, env["HOURBANK_JWT_SECRET"], env, str(INFRA)))
     kills = [line for line in report.events if "SIGKILL" in line]
     assert len(kills) >= 5, report.events

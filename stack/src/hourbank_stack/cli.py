@@ -289,7 +289,13 @@ def faults(args: argparse.Namespace) -> None:
 
     env = development_env()
     plan = injector.Plan(
-        args.lifecycles, args.kills, args.rate, not args.no_kafka, not args.no_pg, args.seed
+        args.lifecycles,
+        args.kills,
+        args.rate,
+        args.window,
+        restart_kafka=not args.no_kafka,
+        restart_pg=not args.no_pg,
+        seed=args.seed,
     )
     injector.main(plan, _running_base_url(), env["HOURBANK_JWT_SECRET"], env, str(INFRA))
 
@@ -329,6 +335,7 @@ def main() -> None:
     p.add_argument("--lifecycles", type=int, default=24)
     p.add_argument("--kills", type=int, default=12, help="SIGKILLs of service processes")
     p.add_argument("--rate", type=float, default=2.0, help="lifecycles started per second")
+    p.add_argument("--window", type=float, default=0.0, help="seconds to spread the kills over")
     p.add_argument("--no-kafka", action="store_true", help="do not restart the broker")
     p.add_argument("--no-pg", action="store_true", help="do not restart PostgreSQL")
     p.add_argument("--seed", type=int, default=0)

@@ -11,6 +11,7 @@ notification exists exactly once.
 import asyncio
 import json
 import random
+import socket
 import subprocess
 import sys
 import time
@@ -39,6 +40,8 @@ class Plan:
     kills: int = 12
     rate: float = 2.0
     """Lifecycles started per second."""
+    window: float = 0.0
+    """Seconds over which the kills are spread; 0: twice the submission window."""
     restart_kafka: bool = True
     restart_pg: bool = True
     seed: int = 0
@@ -95,10 +98,12 @@ async def run(plan: Plan, base_url: str, secret: str, env: dict[str, str], infra
 async def chaos(
     plan: Plan, rng: random.Random, report: Report, began: float, duration: float, infra: str
 ) -> None:
-    """Kills spread over twice the submission window while, beside them, the broker
-    restarts at a third of it and the database at two thirds."""
-    moments = sorted(rng.uniform(0.5, 2 * duration) for _ in range(plan.kills))
-    names = [r.name for r in ROLES]
+    """Kills spread over the window (by default twice the submission window) while, beside
+    them, the broker restarts at a third of the submissions and the database at two thirds.
+    Only a process that is serving (its port answers) is killed: one killed again while still
+    starting would test nothing but the supervisor's backoff."""
+    window = plan.window or 2 * duration
+    moments = sorted(rng.uniform(0.5, window) for _ in range(plan.kills))
 
     async def at(moment: float) -> None:
         await asyncio.sleep(max(0.0, began + moment - time.monotonic()))
@@ -106,9 +111,13 @@ async def chaos(
     async def kills() -> None:
         for moment in moments:
             await at(moment)
-            running = [(n, pid) for n in names if (pid := _pid(n)) is not None and _running(pid)]
+            running = [
+                (r.name, pid)
+                for r in ROLES
+                if (pid := _pid(r.name)) is not None and _running(pid) and _answers(r.port)
+            ]
             if not running:
-                report.log(began, "skip: every process is being restarted")
+                report.log(began, "skip: every process is starting again")
                 continue
             name, pid = rng.choice(running)
             subprocess.run(["kill", "-KILL", str(pid)], check=False)
@@ -135,12 +144,23 @@ def _restarts(plan: Plan, duration: float) -> list[tuple[float, str, str]]:
     return planned
 
 
+MIN_UPTIME = 2.0
+
+
 def _running(pid: int) -> bool:
-    """Alive and not a zombie the supervisor has yet to reap."""
+    """Alive for MIN_UPTIME, and not a zombie the supervisor has yet to reap."""
     try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        process = psutil.Process(pid)
+        up = time.time() - process.create_time()
+        return process.status() != psutil.STATUS_ZOMBIE and up >= MIN_UPTIME
     except psutil.Error:
         return False
+
+
+def _answers(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.2)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _pid(name: str) -> int | None:
