@@ -1,12 +1,15 @@
 """What every service's HTTP API starts from: bearer auth, problem+json for every error,
 `/healthz`, `/readyz` (a database ping) and `/metrics`."""
 
+import logging
 from importlib.metadata import version
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import QueuePool, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from hourbank_shared import domain_errors as domain
@@ -20,12 +23,15 @@ from hourbank_shared.errors import (
     InvalidInput,
     NotFound,
     Problem,
+    ServiceUnavailable,
     install_problem_handlers,
     problem_response,
 )
 from hourbank_shared.operational import install_operational_routes
 from hourbank_shared.settings import ServiceSettings
 from hourbank_shared.tracing import TraceRequests
+
+log = logging.getLogger(__name__)
 
 
 def service_app(
@@ -54,6 +60,8 @@ def service_app(
     app.add_middleware(AdmissionLimit, limit=admission_limit(sessions))
     install_problem_handlers(app)
     app.add_exception_handler(ConcurrentUpdate, _concurrent_update)
+    app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(PoolTimeout, _database_unavailable)
     app.add_exception_handler(domain.DomainError, _refused_by_the_domain)
 
     def ready() -> None:
@@ -92,3 +100,19 @@ async def _concurrent_update(request: Request, exc: Exception) -> JSONResponse:
     """Another request changed the same thing at the same moment: the client may retry."""
     detail = f"{exc}; it was changed by another request at the same time, try again"
     return problem_response(409, Conflict.title, detail, "concurrent-update", request.url.path)
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The database cannot be reached (restarting, failing over) or every connection is
+    busy: our outage, not the client's error. Nothing was done; the same request (with the
+    same Idempotency-Key) may be sent again."""
+    log.warning("database unavailable: %s", type(exc).__name__)
+    response = problem_response(
+        503,
+        ServiceUnavailable.title,
+        "the database is not reachable right now; nothing was changed, retry shortly",
+        ServiceUnavailable.slug,
+        request.url.path,
+    )
+    response.headers["Retry-After"] = "1"
+    return response

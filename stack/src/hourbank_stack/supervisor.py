@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from confluent_kafka import ConsumerGroupState, KafkaException
+from confluent_kafka.admin import AdminClient
 
 from hourbank_stack import gateway
 from hourbank_stack.topology import GATEWAY_PORT, ROLES, Role
@@ -26,6 +28,8 @@ from hourbank_stack.topology import GATEWAY_PORT, ROLES, Role
 Echo = Callable[[str], None]
 STOP_ORDER = ("gateway", "api", "deadlines", "reconcile", "consume", "worker", "relay")
 FIRST_BACKOFF, MAX_BACKOFF, STABLE_AFTER = 0.5, 5.0, 20.0
+CONSUMER_GROUPS = ("requests", "escrow", "disputes", "hourbank-notifications")
+"""The services' consumer groups (the faust worker's is its app id)."""
 
 
 def state_dir() -> Path:
@@ -101,7 +105,7 @@ class Supervisor:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.gateway_port}"
 
-    def start(self, timeout: float = 90) -> None:
+    def start(self, timeout: float = 180) -> None:
         """Start every child and wait until each answers; raise with its log if one cannot."""
         for child in self.children:
             child.start(self.env)
@@ -121,8 +125,29 @@ class Supervisor:
                 slow = sorted(waiting)
                 raise TimeoutError(f"not ready after {timeout:.0f}s: {', '.join(slow)}")
             time.sleep(0.2)
+        self._wait_for_consumer_groups(deadline)
         self.ready = True
         self.save()
+
+    def _wait_for_consumer_groups(self, deadline: float) -> None:
+        """A consumer process answers before its group has its partitions (on a fresh broker
+        the offsets topic is created first, seconds on this machine): wait until every group
+        is stable with a member, so the first request is not left waiting."""
+        admin = AdminClient({"bootstrap.servers": self.env["KAFKA_BOOTSTRAP_SERVERS"]})
+        waiting = set(CONSUMER_GROUPS)
+        while waiting:
+            for group, future in admin.describe_consumer_groups(sorted(waiting)).items():
+                try:
+                    description = future.result(timeout=10)
+                except KafkaException:
+                    continue
+                if description.state == ConsumerGroupState.STABLE and description.members:
+                    waiting.discard(group)
+                    self.echo(f"  ✓ consumer group {group:<16} {len(description.members)} member")
+            if waiting and time.monotonic() > deadline:
+                raise TimeoutError(f"consumer groups not stable: {', '.join(sorted(waiting))}")
+            if waiting:
+                time.sleep(0.5)
 
     def watch(self) -> None:
         """Until stopped: start again any child that died, with backoff."""
