@@ -24,9 +24,13 @@ LAST = "test_ledger_reconciles_after_the_run"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The reconciliation check runs after every other test, whatever the selection."""
+    """The reconciliation check runs after every other e2e test (and before other folders'
+    tests, which may stop the stack), whatever the selection."""
     last = [item for item in items if item.name == LAST]
-    items[:] = [item for item in items if item.name != LAST] + last
+    rest = [item for item in items if item.name != LAST]
+    e2e = [n for n, item in enumerate(rest) if "tests/e2e/" in item.nodeid]
+    at = e2e[-1] + 1 if e2e else len(rest)
+    items[:] = rest[:at] + last + rest[at:]
 
 
 def _running_stack() -> dict[str, Any] | None:

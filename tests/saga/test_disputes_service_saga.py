@@ -34,7 +34,9 @@ def started(
     saga.act(request, lambda r: r.confirm_start(by_alice, t))
     if report_completion:
         saga.act(request, lambda r: r.report_completion(by_bob, D("2.00"), t))
-    saga._until(lambda: saga.disputes_projection(request) is not None, "the disputes projection")
+    # The projection must have seen the latest status, or opening a dispute races it (a 409).
+    latest = S.PENDING_COMPLETION_CONFIRMATION if report_completion else S.IN_PROGRESS
+    saga._until(lambda: saga.disputes_projection(request) == latest, f"the projection: {latest}")
     return request, alice, bob
 
 
