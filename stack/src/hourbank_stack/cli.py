@@ -3,7 +3,6 @@
 import argparse
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from hourbank_stack.supervisor import (
     StartFailed,
     Supervisor,
     alive,
+    listening,
     read_state,
     state_dir,
 )
@@ -57,12 +57,6 @@ def development_env(time_scale: float | None = None) -> dict[str, str]:
     return env
 
 
-def _listening(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.3)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
 def _holder(port: int) -> str:
     try:
         out = subprocess.run(
@@ -93,7 +87,7 @@ def preflight(gateway_port: int) -> None:
     ensure_nginx()
     wanted = {r.port: r.name for r in ROLES} | {gateway_port: "gateway"}
     taken = [
-        f"{port} ({name}) by {_holder(port)}" for port, name in wanted.items() if _listening(port)
+        f"{port} ({name}) by {_holder(port)}" for port, name in wanted.items() if listening(port)
     ]
     if taken:
         raise Fail("ports already in use: " + "; ".join(taken) + ". Stop what holds them.")
@@ -113,7 +107,7 @@ def up(args: argparse.Namespace) -> None:
         raise Fail(f"already running (supervisor pid {state['supervisor']}); `hourbank stop` first")
     preflight(args.port)
     kafka_port = int(os.environ.get("HOURBANK_KAFKA_PORT", "19092"))
-    infra_was_up = _listening(kafka_port) and _listening(
+    infra_was_up = listening(kafka_port) and listening(
         int(os.environ.get("HOURBANK_PG_PORT", "55432"))
     )
     step("Kafka and PostgreSQL (the first run downloads Kafka with Maven)")

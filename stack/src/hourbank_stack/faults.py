@@ -11,7 +11,6 @@ notification exists exactly once.
 import asyncio
 import json
 import random
-import socket
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ import psutil
 
 from hourbank_shared.topic_reader import end_offsets, read_all
 from hourbank_stack.lifecycle import KINDS, Api, Member, Outcome, Pair, lifecycle
-from hourbank_stack.supervisor import read_state
+from hourbank_stack.supervisor import listening, read_state
 from hourbank_stack.topology import ROLES
 
 PUBLIC_TOPICS = tuple(
@@ -114,7 +113,7 @@ async def chaos(
             running = [
                 (r.name, pid)
                 for r in ROLES
-                if (pid := _pid(r.name)) is not None and _running(pid) and _answers(r.port)
+                if (pid := _pid(r.name)) is not None and _running(pid) and listening(r.port)
             ]
             if not running:
                 report.log(began, "skip: every process is starting again")
@@ -155,12 +154,6 @@ def _running(pid: int) -> bool:
         return process.status() != psutil.STATUS_ZOMBIE and up >= MIN_UPTIME
     except psutil.Error:
         return False
-
-
-def _answers(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.settimeout(0.2)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _pid(name: str) -> int | None:

@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -234,6 +235,13 @@ def alive(pid: object) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def listening(port: int) -> bool:
+    """Something accepts connections on the loopback port."""
+    with socket.socket() as probe:
+        probe.settimeout(0.3)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _answers(child: Child) -> bool:
