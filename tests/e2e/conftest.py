@@ -9,13 +9,12 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from hourbank_stack.cli import DEV_JWT_SECRET
 from hourbank_stack.client import Caller, Gateway
-from hourbank_stack.supervisor import alive, read_state
+from hourbank_stack.supervisor import running_stack
 
 from .parties import E2E_TIME_SCALE, Pair, make_pair
 from .topics import TopicWatch
@@ -33,23 +32,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items[:] = rest[:at] + last + rest[at:]
 
 
-def _running_stack() -> dict[str, Any] | None:
-    state = read_state()
-    if state and alive(state.get("supervisor")) and state.get("ready"):
-        return state
-    return None
-
-
 @pytest.fixture(scope="session")
 def stack() -> Iterator[str]:
     """The gateway's base URL of a stack running at E2E_TIME_SCALE."""
-    state = _running_stack()
+    state = running_stack()
     started = state is None
     if state is None:
         command = [sys.executable, "-m", "hourbank_stack", "up", "--detach"]
         command += ["--time-scale", str(E2E_TIME_SCALE), "--keep-infra"]
         subprocess.run(command, check=True, timeout=300)
-        state = _running_stack()
+        state = running_stack()
         assert state is not None, "hourbank up --detach returned, but no ready stack is running"
     scale = float(str(state.get("time_scale") or 1))
     if scale != E2E_TIME_SCALE:

@@ -14,7 +14,7 @@ import pytest
 
 from hourbank_stack.cli import INFRA, development_env
 from hourbank_stack.faults import Plan, run
-from hourbank_stack.supervisor import alive, read_state
+from hourbank_stack.supervisor import read_state, running_stack
 
 pytestmark = pytest.mark.integration
 HOURBANK = [sys.executable, "-m", "hourbank_stack"]
@@ -24,12 +24,11 @@ HOURBANK = [sys.executable, "-m", "hourbank_stack"]
 def real_time_stack() -> Iterator[str]:
     """A stack in real time (no deadline fires during the faults), stopped afterwards if this
     module started it; a stack at another time scale (the e2e one) is stopped first."""
-    state = read_state()
-    running = state is not None and alive(state.get("supervisor")) and state.get("ready")
-    if running and float(str(state.get("time_scale") or 1)) == 1.0:  # type: ignore[union-attr]
-        yield str(state["base_url"])  # type: ignore[index]
+    state = running_stack()
+    if state is not None and float(str(state.get("time_scale") or 1)) == 1.0:
+        yield str(state["base_url"])
         return
-    if running:
+    if state is not None:
         subprocess.run([*HOURBANK, "stop"], check=True, timeout=180)
     subprocess.run([*HOURBANK, "up", "--detach", "--keep-infra"], check=True, timeout=300)
     state = read_state()

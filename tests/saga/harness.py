@@ -1,6 +1,13 @@
 """The requests and escrow services running together over the real broker, for saga tests:
-both consumers, both relays and the deadline worker, each service on its own database."""
+both consumers, both relays and the deadline worker, each service on its own database.
 
+They use the contract's topics, so no other HourBank may run on the same broker meanwhile: a
+running stack's escrow would answer the saga's requests from its own database (a second hold,
+a second refund). `running_saga` stops such a stack first.
+"""
+
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -44,6 +51,7 @@ from hourbank_shared.migrations import upgrade
 from hourbank_shared.process import run_relay
 from hourbank_shared.testing.infra import Infra, fresh_database
 from hourbank_shared.topics import all_specs
+from hourbank_stack.supervisor import running_stack
 
 ROOT = Path(__file__).parents[2]
 SECRET = "saga-test-secret-0123456789abcdef"
@@ -192,6 +200,9 @@ class Saga:
 
 @contextmanager
 def running_saga(infra: Infra, time_scale: float) -> Iterator[Saga]:
+    if running_stack() is not None:
+        command = [sys.executable, "-m", "hourbank_stack", "stop"]
+        subprocess.run(command, check=True, timeout=180)
     ensure_topics(infra.bootstrap, all_specs())
     with ExitStack() as stack:
         requests_url = stack.enter_context(fresh_database(infra, "saga_requests"))

@@ -122,6 +122,7 @@ def up(args: argparse.Namespace) -> None:
         say(f"  ✓ {service}")
     step(f"starting {len(ROLES)} service processes and the gateway")
     supervisor = Supervisor(env, say, args.port)
+    keep_infra = infra_was_up or args.keep_infra
     with _stopping_on_signals():
         try:
             supervisor.start()
@@ -130,22 +131,29 @@ def up(args: argparse.Namespace) -> None:
         except (StartFailed, TimeoutError) as exc:
             say(f"hourbank: {exc}")
             raise SystemExit(1) from None
+        except Terminated:
+            keep_infra = True  # `hourbank stop`; the infrastructure only with `--infra`
         except KeyboardInterrupt:
             pass
         finally:
             signal.signal(signal.SIGINT, lambda *_: say("  (stopping, please wait)"))
             step("stopping the services and the gateway")
             supervisor.stop()
-            if not infra_was_up and not args.keep_infra:
+            if not keep_infra:
                 step("stopping Kafka and PostgreSQL")
                 subprocess.run([str(INFRA), "down"])
             say("stopped.")
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, as `hourbank stop` sends it: stop the services, leave Kafka and PostgreSQL
+    (Ctrl-C stops them too, if this run started them)."""
+
+
 @contextmanager
 def _stopping_on_signals() -> Iterator[None]:
     def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
+        raise Terminated
 
     previous = signal.signal(signal.SIGTERM, interrupt)
     try:

@@ -225,6 +225,14 @@ def read_state() -> dict[str, object] | None:
     return state
 
 
+def running_stack() -> dict[str, object] | None:
+    """The state of a stack whose supervisor is alive and which became ready, else None."""
+    state = read_state()
+    if state and alive(state.get("supervisor")) and state.get("ready"):
+        return state
+    return None
+
+
 def alive(pid: object) -> bool:
     if not isinstance(pid, int):
         return False
