@@ -51,7 +51,8 @@ def email_sender(service: Notifications) -> Tick | None:
 
 def worker(service: Notifications, args: argparse.Namespace) -> None:
     settings = service.settings
-    start_http_server(args.metrics_port or settings.metrics_port)
+    port = settings.metrics_port if args.metrics_port is None else args.metrics_port
+    start_http_server(port)  # 0: any free port
     ensure_topics(settings.kafka_bootstrap_servers, consumer_specs(CONSUMER))
     app = faust_app(
         service.context,

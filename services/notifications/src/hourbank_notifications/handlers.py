@@ -1,9 +1,10 @@
 """The one reaction of notifications: an event from elsewhere becomes notifications.
 
-One unit of work per event: inbox claim, the member directory kept up to date, a row per
-notification, an email delivery where the member has an address and wants one, one
-`NotificationCreated` per notification on the outbox, one commit. A redelivered event finds
-its inbox claim and does nothing.
+One unit of work per event that concerns someone: inbox claim, the member directory kept up
+to date, a row per notification, an email delivery where the member has an address and wants
+one, one `NotificationCreated` per notification on the outbox, one commit. A redelivered
+event finds its inbox claim and does nothing. An event that concerns no one costs no
+transaction at all.
 """
 
 from collections.abc import Callable
@@ -30,9 +31,17 @@ class Context:
     email_enabled: bool = False
 
 
+def concerns_no_one(event: Event) -> bool:
+    """Nobody hears of it and the directory does not change (escrow events, most ledger
+    entries): nothing to write, so no unit of work and no inbox claim."""
+    return not isinstance(event, MemberRegistered) and not recipients(event)
+
+
 def notify(ctx: Context, envelope: Envelope, event: Event) -> list[UUID]:
     """The ids of the notifications created (none on a redelivery)."""
     created: list[UUID] = []
+    if concerns_no_one(event):
+        return created
     with ctx.uow() as uow:
         if not uow.inbox.claim(CONSUMER, envelope.id, envelope.type):
             return created

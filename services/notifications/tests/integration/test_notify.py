@@ -7,10 +7,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from hourbank_notifications.adapters import tables as t
 from hourbank_notifications.handlers import Context, notify
 from hourbank_shared.contracts.base import Event
+from hourbank_shared.contracts.enums import TransactionType
 from hourbank_shared.contracts.notifications import NotificationCreated
 from hourbank_shared.envelope import Envelope
 
-from ..events import Story, registered
+from ..events import Story, balance_changed, registered
 
 pytestmark = pytest.mark.integration
 
@@ -45,6 +46,23 @@ def test_the_same_event_twice_creates_one_notification(
     assert created.member_id == story.provider
     assert created.related_id == story.request_id
     assert created.channels == ["in_app"]
+
+
+def test_an_event_that_concerns_no_one_costs_no_transaction(
+    ctx: Context, sessions: sessionmaker[Session]
+) -> None:
+    story = Story()
+    deliver(ctx, story.disputed())  # the parties hear of it from the disputes topic
+    deliver(ctx, balance_changed(story.requester, TransactionType.ESCROW_HOLD, "-2.00"))
+    with sessions() as session:
+        assert session.execute(select(t.inbox)).all() == []
+    assert rows(sessions) == []
+    assert outbox(sessions) == []
+
+    deliver(ctx, story.awaiting_response())  # one that does: claimed, noted
+    with sessions() as session:
+        assert len(session.execute(select(t.inbox)).all()) == 1
+    assert rows(sessions) == [(story.provider, "REQUEST_RECEIVED")]
 
 
 def test_every_registered_admin_hears_of_a_new_dispute(
