@@ -38,6 +38,10 @@ class RelayConfig:
     """libpq URL, used for the advisory lock and LISTEN."""
     batch_size: int = 500
     idle_wait: float = 0.5
+    coalesce: float = 0.02
+    """While busy, a batch starts at least this long after the previous one began, so rows
+    written meanwhile share its Kafka transaction (each costs the broker a coordinator round
+    and a marker per partition). An idle relay publishes a new row at once."""
     retention_seconds: float = 3600.0
     purge_every_seconds: float = 60.0
     kafka_timeout: float = 30.0
@@ -69,10 +73,13 @@ class Relay:
             self._recover()
             log.info("relay %s active", self._config.name)
             while not stop.is_set():
+                began = time.monotonic()
                 published = self._publish_batch(producer)
                 self._purge_if_due()
                 if published < self._config.batch_size:
                     self._wait_for_rows(listener)
+                    if published:
+                        stop.wait(max(0.0, self._config.coalesce - (time.monotonic() - began)))
 
     def _wait_for_lock(self, listener: psycopg.Connection, stop: threading.Event) -> None:
         key = f"hourbank-relay:{self._config.name}"

@@ -1,0 +1,67 @@
+"""A busy relay gathers the rows written meanwhile into one Kafka transaction."""
+
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from prometheus_client import REGISTRY
+
+from hourbank_shared.envelope import Envelope
+from hourbank_shared.outbox import SqlOutboxStore, add
+from hourbank_shared.relay.core import Relay, RelayConfig
+from hourbank_shared.settings import libpq_url
+from hourbank_shared.testing.infra import Infra
+from hourbank_shared.testing.pg import PgStore
+from hourbank_shared.topic_reader import read_all
+
+from .test_relay_crash import assert_exactly_once_in_order, wait_until_drained
+
+pytestmark = pytest.mark.integration
+EVENTS = 100
+COALESCE = 0.1
+
+
+def write_one_at_a_time(store: PgStore, topic: str, pause: float) -> None:
+    """EVENTS transactions of one event each, on one key, `pause` apart."""
+    for seq in range(EVENTS):
+        with store.sessions.begin() as session:
+            envelope = Envelope(
+                source="/hourbank/test",
+                type="hourbank.test.pinged.v1",
+                subject="k0",
+                time=datetime.now(UTC),
+                data={"key": "k0", "seq": seq},
+                correlationid=uuid.uuid4(),
+            )
+            add(session, store.outbox_table, envelope, topic=topic, key="k0")
+        time.sleep(pause)
+
+
+def test_a_busy_relay_publishes_rows_written_meanwhile_in_one_transaction(
+    infra: Infra, database_url: str, new_topic
+) -> None:
+    topic = new_topic("relay-coalesce", partitions=1)
+    store = PgStore(database_url)
+    name = f"coalesce{uuid.uuid4().hex[:8]}"
+    config = RelayConfig(name, infra.bootstrap, libpq_url(database_url), coalesce=COALESCE)
+    relay = Relay(config, SqlOutboxStore(store.sessions, store.outbox_table))
+    stop = threading.Event()
+    thread = threading.Thread(target=relay.run, args=(stop,))
+    thread.start()
+    try:
+        started = time.monotonic()
+        write_one_at_a_time(store, topic, pause=0.01)
+        wait_until_drained(store, 60)
+        elapsed = time.monotonic() - started
+    finally:
+        stop.set()
+        thread.join(30)
+        store.close()
+    batches = REGISTRY.get_sample_value("hourbank_relay_batch_seconds_count", {"relay": name})
+    assert batches is not None
+    # A batch begins at least COALESCE after the previous one, unless an empty poll came
+    # between them: at most two per COALESCE. Without coalescing it is about one per row.
+    assert batches <= 2 * elapsed / COALESCE + 2, (batches, elapsed)
+    assert_exactly_once_in_order(read_all(infra.bootstrap, topic, EVENTS, timeout=30), EVENTS)
