@@ -155,3 +155,31 @@ def kafka_records(bootstrap: str, prefix: str = "hourbank.") -> int:
         return total
     finally:
         consumer.close()
+
+
+def consumer_lag(
+    bootstrap: str, groups: tuple[str, ...], prefix: str = "hourbank."
+) -> dict[str, int]:
+    """Records each consumer group still has to read on HourBank's topics, from its committed
+    offsets (a partition it never committed on is not counted). A trailing transaction
+    marker counts as one, so a caught-up group shows at most one per partition."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    topics = admin.list_topics(timeout=10).topics
+    lags: dict[str, int] = {}
+    for group in groups:
+        consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
+        try:
+            partitions = [
+                TopicPartition(name, p)
+                for name, meta in topics.items()
+                if name.startswith(prefix)
+                for p in meta.partitions
+            ]
+            lag = 0
+            for tp in consumer.committed(partitions, timeout=10):
+                if tp.offset >= 0:
+                    lag += consumer.get_watermark_offsets(tp, timeout=10)[1] - tp.offset
+            lags[group] = lag
+        finally:
+            consumer.close()
+    return lags
