@@ -1,10 +1,16 @@
 """The faust worker: every topic notifications listens to, one agent, the handler in a thread.
 
-Faust acks a message once the agent asks for the next one, that is after `notify` committed;
-a redelivery after a crash or rebalance is a no-op thanks to the inbox. Parsing and schema
-checks are `hourbank_shared.consumer.decode`, as in every other consumer: a poison message
-goes to the DLQ with its reason and the agent goes on. A database outage is retried without
-limit; any other handler failure goes to the DLQ after `RetryPolicy.max_attempts`.
+The worker commits its consumer offsets itself, every second, up to the last message `notify`
+handled; a redelivery after a crash or rebalance is a no-op thanks to the inbox. Faust's own
+ack tracking is off for these topics: it treats every offset it did not deliver as a gap to
+fill, and the transaction marker the relays leave after each batch is such an offset. Its
+committed offsets then crept forward a run of messages per partition per commit, tens of
+thousands of records behind under load, and a restarted worker re-read all of them.
+
+Parsing and schema checks are `hourbank_shared.consumer.decode`, as in every other consumer:
+a poison message goes to the DLQ with its reason and the agent goes on. A database outage is
+retried without limit; any other handler failure goes to the DLQ after
+`RetryPolicy.max_attempts`.
 """
 
 import asyncio
@@ -39,6 +45,8 @@ TOPICS = (
     replay_topic(CONSUMER),
 )
 Tick = Callable[[], Awaitable[None]]
+COMMIT_EVERY = 1.0
+"""Seconds between offset commits: at most this much is read again after a crash."""
 
 
 def faust_app(
@@ -65,7 +73,9 @@ def faust_app(
         consumer_auto_offset_reset="earliest",
         datadir=str(datadir),
     )
-    source = app.topic(*listen_to, value_type=bytes, key_type=bytes, value_serializer="raw")
+    source = app.topic(
+        *listen_to, value_type=bytes, key_type=bytes, value_serializer="raw", acks=False
+    )
     dead_letters = app.topic(dlq_topic(CONSUMER), value_serializer="raw", key_serializer="raw")
     policy = retry or RetryPolicy()
 
@@ -107,10 +117,24 @@ def faust_app(
                     return
             await asyncio.sleep(policy.backoff(attempt))
 
+    handled: dict[Any, int] = {}  # partition → the next offset to read
+
     @app.agent(source)
     async def notifications(stream: Any) -> None:
         async for event in stream.events():
             await handle(event.message)
+            handled[event.message.tp] = event.message.offset + 1
+
+    async def commit_handled() -> None:
+        if handled:
+            offsets = dict(handled)
+            handled.clear()
+            # the transport's commit (faust's own goes through its ack tracking, off here);
+            # it skips partitions no longer assigned
+            consumer: Any = app.consumer
+            await consumer._commit(offsets)
+
+    app.timer(COMMIT_EVERY)(commit_handled)
 
     if every_second is not None:
         app.timer(1.0)(every_second)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from confluent_kafka import Producer
+from confluent_kafka import Consumer, Producer, TopicPartition
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,7 +42,7 @@ def worker(
     }
     command = [
         sys.executable, "-m", "hourbank_notifications", "worker", "--topic", topic,
-        "--group", f"notifications-test-{uuid.uuid4().hex[:8]}", "--metrics-port", "0",
+        "--group", group_of(topic), "--metrics-port", "0",
     ]  # fmt: skip
     with log.open("wb") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=out)
@@ -55,6 +55,10 @@ def worker(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def group_of(topic: str) -> str:
+    return f"notifications-test-{topic}"
 
 
 def produce(bootstrap: str, topic: str, key: str, value: bytes) -> None:
@@ -99,3 +103,48 @@ def test_the_worker_turns_an_event_into_a_notification_and_an_email_and_dead_let
         time.sleep(0.1)
     (email,) = smtp[0].messages
     assert (email["To"], email["Subject"]) == ("bob@example.org", "HourBank: New request")
+
+
+def behind(bootstrap: str, topic: str, group: str) -> tuple[int, int]:
+    """Records past the group's committed offsets on the topic (a trailing transaction marker
+    counts), and the topic's partitions."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        committed = consumer.committed([TopicPartition(topic, p) for p in partitions], 10)
+        lag = sum(
+            consumer.get_watermark_offsets(tp, timeout=10)[1] - max(tp.offset, 0)
+            for tp in committed
+        )
+        return lag, len(partitions)
+    finally:
+        consumer.close()
+
+
+def test_the_worker_commits_its_offsets_past_the_relays_transaction_markers(
+    infra: Infra,
+    worker: tuple[str, Path, subprocess.Popen[bytes]],
+    sessions: sessionmaker[Session],
+) -> None:
+    topic, log, _ = worker
+    producer = Producer(
+        {"bootstrap.servers": infra.bootstrap, "transactional.id": f"test-{uuid.uuid4()}"}
+    )
+    producer.init_transactions(30)
+    stories = [Story() for _ in range(20)]
+    for story in stories:  # one transaction per event, as a relay's batch of one
+        envelope = Envelope.wrap(story.awaiting_response(), source="/hourbank/test")
+        producer.begin_transaction()
+        producer.produce(topic, key=str(story.request_id).encode(), value=envelope.to_json())
+        producer.commit_transaction(30)
+
+    deadline = time.monotonic() + 60
+    while len(notified(sessions)) < len(stories) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert len(notified(sessions)) == len(stories), log.read_text()[-3000:]
+    # Every event handled: within a few commit intervals the group is behind by at most the
+    # marker after the last event on each partition.
+    deadline = time.monotonic() + 10
+    while (lag := behind(infra.bootstrap, topic, group_of(topic)))[0] > lag[1]:
+        assert time.monotonic() < deadline, f"{lag[0]} records behind; {log.read_text()[-2000:]}"
+        time.sleep(0.5)
