@@ -32,6 +32,7 @@ from hourbank_shared.kafka import (
     header_pairs,
     idempotent_producer_config,
     replay_topic,
+    watermarks,
 )
 from hourbank_shared.logs import correlation
 from hourbank_shared.validation import describe_errors
@@ -177,7 +178,7 @@ class ConsumerRunner:
             positions = consumer.committed(partitions, timeout=30)
             for position in positions:
                 if position.offset < 0:  # nothing committed yet
-                    position.offset = consumer.get_watermark_offsets(position, 30, False)[1]
+                    position.offset = watermarks(consumer, position, timeout=30)[1]
             consumer.assign(positions)
         self.assigned.set()
 

@@ -1,12 +1,41 @@
 """Kafka client configuration and topic creation (confluent-kafka)."""
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from confluent_kafka import KafkaError, KafkaException, Message
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 Config = dict[str, str | int | float | bool]
+
+
+SETTLING = frozenset(
+    {
+        KafkaError.NOT_LEADER_FOR_PARTITION,
+        KafkaError.LEADER_NOT_AVAILABLE,
+        KafkaError.UNKNOWN_TOPIC_OR_PART,
+    }
+)
+"""What a new or restarted broker answers for a moment, while partition leadership settles
+(librdkafka does not mark all of these retriable)."""
+
+
+def watermarks(
+    consumer: Consumer, partition: TopicPartition, timeout: float = 10, attempts: int = 40
+) -> tuple[int, int]:
+    """The partition's (low, high) offsets from the broker, retried while leadership settles."""
+    for attempt in range(attempts):
+        try:
+            low, high = consumer.get_watermark_offsets(partition, timeout=timeout, cached=False)
+            return int(low), int(high)
+        except KafkaException as exc:
+            error = exc.args[0]
+            settling = error.retriable() or error.code() in SETTLING
+            if not settling or attempt == attempts - 1:
+                raise
+            time.sleep(0.25)
+    raise AssertionError("unreachable")
 
 
 def base_config(bootstrap: str, client_id: str) -> Config:

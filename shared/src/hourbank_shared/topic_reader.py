@@ -3,9 +3,9 @@
 import time
 import uuid
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
+from confluent_kafka import Consumer, KafkaError, TopicPartition
 
-from hourbank_shared.kafka import header_pairs
+from hourbank_shared.kafka import header_pairs, watermarks
 
 
 def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
@@ -13,22 +13,9 @@ def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"ends-{uuid.uuid4().hex}"})
     try:
         partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
-        return {p: _high_watermark(consumer, TopicPartition(topic, p)) for p in partitions}
+        return {p: watermarks(consumer, TopicPartition(topic, p))[1] for p in partitions}
     finally:
         consumer.close()
-
-
-def _high_watermark(consumer: Consumer, partition: TopicPartition, attempts: int = 20) -> int:
-    """The partition's end; retried while its leadership settles (a new or restarted broker
-    answers NOT_LEADER_FOR_PARTITION for a moment)."""
-    for attempt in range(attempts):
-        try:
-            return int(consumer.get_watermark_offsets(partition, timeout=10)[1])
-        except KafkaException as exc:
-            if not exc.args[0].retriable() or attempt == attempts - 1:
-                raise
-            time.sleep(0.25)
-    raise AssertionError("unreachable")
 
 
 def read_all(

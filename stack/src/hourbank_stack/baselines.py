@@ -14,7 +14,7 @@ import psycopg
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
-from hourbank_shared.kafka import TopicSpec, delete_topics, ensure_topics
+from hourbank_shared.kafka import TopicSpec, delete_topics, ensure_topics, watermarks
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -151,7 +151,7 @@ def kafka_records(bootstrap: str, prefix: str = "hourbank.") -> int:
         for name, meta in topics.items():
             if name.startswith(prefix):
                 for p in meta.partitions:
-                    total += consumer.get_watermark_offsets(TopicPartition(name, p), timeout=10)[1]
+                    total += watermarks(consumer, TopicPartition(name, p))[1]
         return total
     finally:
         consumer.close()
@@ -178,7 +178,7 @@ def consumer_lag(
             lag = 0
             for tp in consumer.committed(partitions, timeout=10):
                 if tp.offset >= 0:
-                    lag += consumer.get_watermark_offsets(tp, timeout=10)[1] - tp.offset
+                    lag += watermarks(consumer, tp)[1] - tp.offset
             lags[group] = lag
         finally:
             consumer.close()

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from confluent_kafka import OFFSET_INVALID, Consumer, KafkaError, TopicPartition
 
-from hourbank_shared.kafka import base_config
+from hourbank_shared.kafka import base_config, watermarks
 
 
 def encode(relay: str, ids: list[int]) -> bytes:
@@ -35,9 +35,7 @@ def last_checkpoint(bootstrap: str, topic: str, timeout: float = 30.0) -> list[i
         }
     )
     try:
-        low, high = consumer.get_watermark_offsets(
-            TopicPartition(topic, 0), timeout=timeout, cached=False
-        )
+        low, high = watermarks(consumer, TopicPartition(topic, 0), timeout=timeout)
         if high in (OFFSET_INVALID, low):
             return None
         window = 16
