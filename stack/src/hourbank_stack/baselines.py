@@ -140,19 +140,23 @@ def database_commits(admin_url: str) -> int:
     return int(row[0] or 0) if row else 0
 
 
+def _partitions(bootstrap: str, prefix: str) -> list[TopicPartition]:
+    """Every partition of the topics whose names start with `prefix`."""
+    topics = AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=10).topics
+    return [
+        TopicPartition(name, p)
+        for name, meta in topics.items()
+        if name.startswith(prefix)
+        for p in meta.partitions
+    ]
+
+
 def kafka_records(bootstrap: str, prefix: str = "hourbank.") -> int:
     """The sum of end offsets of HourBank's topics (events, relay checkpoints, DLQs and
     transaction markers: every record the broker stored for us)."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})
-    topics = admin.list_topics(timeout=10).topics
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"ends-{uuid.uuid4().hex}"})
     try:
-        total = 0
-        for name, meta in topics.items():
-            if name.startswith(prefix):
-                for p in meta.partitions:
-                    total += watermarks(consumer, TopicPartition(name, p))[1]
-        return total
+        return sum(watermarks(consumer, tp)[1] for tp in _partitions(bootstrap, prefix))
     finally:
         consumer.close()
 
@@ -163,23 +167,16 @@ def consumer_lag(
     """Records each consumer group still has to read on HourBank's topics, from its committed
     offsets (a partition it never committed on is not counted). A trailing transaction
     marker counts as one, so a caught-up group shows at most one per partition."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})
-    topics = admin.list_topics(timeout=10).topics
+    partitions = _partitions(bootstrap, prefix)
     lags: dict[str, int] = {}
     for group in groups:
         consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
         try:
-            partitions = [
-                TopicPartition(name, p)
-                for name, meta in topics.items()
-                if name.startswith(prefix)
-                for p in meta.partitions
-            ]
-            lag = 0
-            for tp in consumer.committed(partitions, timeout=10):
-                if tp.offset >= 0:
-                    lag += watermarks(consumer, tp)[1] - tp.offset
-            lags[group] = lag
+            lags[group] = sum(
+                watermarks(consumer, tp)[1] - tp.offset
+                for tp in consumer.committed(partitions, timeout=10)
+                if tp.offset >= 0
+            )
         finally:
             consumer.close()
     return lags

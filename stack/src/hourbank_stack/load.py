@@ -21,6 +21,7 @@ from typing import Any
 from hourbank_stack import baselines
 from hourbank_stack.lifecycle import STEPS, Api, Outcome, Pair, lifecycle
 from hourbank_stack.processes import Sampler
+from hourbank_stack.supervisor import CONSUMER_GROUPS
 
 WARMUP_SHARE = 1 / 3
 """Throughput counts completions after this share of each rate's time (the pipeline filling)."""
@@ -185,7 +186,6 @@ def machine() -> dict[str, Any]:
     }
 
 
-GROUPS = ("requests", "escrow", "disputes", "hourbank-notifications")
 CAUGHT_UP = 60
 """Records a group may trail by and count as caught up: a trailing transaction marker on each
 partition it reads."""
@@ -195,7 +195,7 @@ async def drain(bootstrap: str, patience: float = 180.0) -> float:
     """Seconds until no consumer group is behind by more than a marker per partition."""
     began = time.monotonic()
     while True:
-        lags = await asyncio.to_thread(baselines.consumer_lag, bootstrap, GROUPS)
+        lags = await asyncio.to_thread(baselines.consumer_lag, bootstrap, CONSUMER_GROUPS)
         behind = {g: n for g, n in lags.items() if n > CAUGHT_UP}
         if not behind or time.monotonic() - began > patience:
             if behind:
