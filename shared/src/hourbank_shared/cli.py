@@ -30,6 +30,8 @@ class ServiceProcesses:
     """Builds the consumer, given a static membership id (the pod name) or None."""
     extra: Mapping[str, Command] = field(default_factory=dict)
     """More commands; each serves its metrics on metrics_port + 200."""
+    tools: Mapping[str, Command] = field(default_factory=dict)
+    """One-shot operator commands: no metrics server, they print and exit."""
 
 
 def service_main(
@@ -69,6 +71,8 @@ def service_main(
         start_http_server(settings.metrics_port + 100)
         bootstrap = settings.kafka_bootstrap_servers
         run_relay(service.name, settings.database_url, bootstrap, stop_on_signals())
+    elif args.command in service.tools:
+        service.tools[args.command](args)
     else:
         start_http_server(settings.metrics_port + 200)
         service.extra[args.command](args)

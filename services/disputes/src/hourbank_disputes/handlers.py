@@ -7,6 +7,7 @@ before it changes, so an admin's resolution and the request's confirmation seria
 """
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,7 +16,7 @@ from uuid import UUID, uuid4
 from hourbank_disputes.domain.dispute import Caller, Dispute
 from hourbank_disputes.domain.errors import NotVisible
 from hourbank_disputes.domain.evidence import Evidence, EvidenceKind
-from hourbank_disputes.domain.projection import projected
+from hourbank_disputes.domain.projection import ProjectedRequest, projected
 from hourbank_disputes.unit_of_work import SqlUnitOfWork
 from hourbank_shared.clock import Clock
 from hourbank_shared.contracts.enums import DisputeResolution, DisputeType
@@ -34,6 +35,8 @@ log = logging.getLogger(__name__)
 class Context:
     uow: Callable[[], SqlUnitOfWork]
     clock: Clock
+    wait_for_request_seconds: float = 2.0
+    """How long opening a dispute waits for the projection to learn of an unknown request."""
 
 
 # commands (inside the caller's unit of work) ----------------------------------------------
@@ -50,7 +53,7 @@ def open_dispute(
     dispute = Dispute.open(
         uuid4(),
         caller,
-        uow.requests.get(request_id),
+        _known_request(ctx, uow, request_id),
         dispute_type,
         description,
         ctx.clock.now(),
@@ -59,6 +62,18 @@ def open_dispute(
     uow.disputes.add(dispute)
     uow.publish(dispute)
     return dispute
+
+
+def _known_request(ctx: Context, uow: SqlUnitOfWork, request_id: UUID) -> ProjectedRequest | None:
+    """The projected request; one the projection has not seen yet is waited for a moment, as
+    the member may have acted on it before its first event reached us (read committed: each
+    query sees what the consumer committed since)."""
+    waited_until = time.monotonic() + ctx.wait_for_request_seconds
+    request = uow.requests.get(request_id)
+    while request is None and time.monotonic() < waited_until:
+        time.sleep(0.05)
+        request = uow.requests.get(request_id)
+    return request
 
 
 def act_on_dispute(

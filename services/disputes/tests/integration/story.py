@@ -27,9 +27,14 @@ class Story:
     requester_id: UUID = field(default_factory=uuid4)
     provider_id: UUID = field(default_factory=uuid4)
     offering_id: UUID = field(default_factory=uuid4)
+    sequence: int = 0
+    """The request's version, as the requests service numbers its events."""
 
     def feed(self, kind: type[req.RequestEvent], status: S, **fields: Any) -> Envelope:
         """The disputes consumer handles one request event, as from Kafka."""
+        if "sequence" not in fields:
+            self.sequence += 1
+            fields["sequence"] = self.sequence
         event = kind(
             request_id=self.request_id, requester_id=self.requester_id,
             provider_id=self.provider_id, offering_id=self.offering_id, status=status, **fields,

@@ -1,6 +1,7 @@
 """The disputes API against the real PostgreSQL, with development tokens; the requests
 service's events are fed to the consumer's routes as Kafka would deliver them."""
 
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +29,7 @@ from hourbank_shared.contracts import requests as req
 from hourbank_shared.contracts.enums import DisputeType
 from hourbank_shared.contracts.enums import RequestStatus as S
 
-from .story import Story, published
+from .story import LATER, TERMS, Story, published
 
 pytestmark = pytest.mark.integration
 
@@ -117,7 +118,75 @@ def test_request_events_build_the_projection_once_each(bank: Bank) -> None:
     assert len(claims) == 6
 
 
+def test_an_older_event_replayed_or_reordered_changes_nothing(bank: Bank) -> None:
+    story = bank.story()
+    story.in_progress()  # sequences 1 to 5
+    accepted = story.feed(req.RequestAccepted, S.ACCEPTED, sequence=3, **TERMS)  # replayed
+    story.feed(req.RequestStartReported, S.PENDING_START_CONFIRMATION, deadline=LATER,
+               sequence=4)  # fmt: skip
+    story.feed(req.RequestSubmitted, S.INITIATED, offering_title="Garden", message="",
+               submitted_at=LATER, sequence=None, hours="9.00", rate="1.00",
+               amount="9.00")  # fmt: skip  # from before sequences existed
+
+    with bank.sessions() as session:
+        row = session.execute(select(t.request_projection)).one()
+        claims = session.execute(select(t.inbox)).all()
+    assert (row.status, row.sequence, str(row.amount)) == ("IN_PROGRESS", 5, "3.00")
+    assert len(claims) == 8  # each was handled (claimed), none applied
+    assert accepted.id in {c.event_id for c in claims}
+
+
+def test_events_apply_in_sequence_order_even_if_they_arrive_out_of_it(bank: Bank) -> None:
+    story = bank.story()
+    story.feed(req.RequestStarted, S.IN_PROGRESS, auto_confirmed=False, sequence=5)
+    story.feed(req.RequestAccepted, S.ACCEPTED, sequence=3, **TERMS)
+    with bank.sessions() as session:
+        row = session.execute(select(t.request_projection)).one()
+    # the newer status stands, and the older event's hours do not overwrite newer terms either
+    assert (row.status, row.sequence, row.amount) == ("IN_PROGRESS", 5, None)
+
+
 # opening ---------------------------------------------------------------------------------
+
+
+BEHIND: list[tuple[type[req.RequestEvent], S, dict[str, Any]]] = [
+    (req.RequestAwaitingResponse, S.AWAITING_RESPONSE, {"amount": "3.00", "deadline": LATER}),
+    (req.RequestCounterOffered, S.NEGOTIATING, {
+        "round": 1, "offered_by": "PROVIDER", "hours": "1.00", "rate": "1.00", "amount": "1.00",
+        "message": "", "deadline": LATER}),
+    (req.RequestDisputed, S.DISPUTED, {"dispute_id": uuid4(), "previous_status": S.ACCEPTED}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("kind", "seen", "fields"), BEHIND)
+def test_a_projection_behind_the_request_does_not_refuse(
+    bank: Bank, kind: type[req.RequestEvent], seen: S, fields: dict[str, Any]
+) -> None:
+    """The member saw ACCEPTED; the projection still says otherwise. The dispute opens and the
+    requests service, which owns the request, confirms it."""
+    story = bank.story()
+    story.feed(req.RequestSubmitted, S.INITIATED, offering_title="Garden", message="",
+               submitted_at=LATER, **TERMS)  # fmt: skip
+    story.feed(kind, seen, **fields)
+    dispute_id = bank.opened(story)
+    story.disputed(dispute_id)
+    with bank.sessions() as session:
+        row = session.execute(select(t.disputes)).one()
+    assert (row.status, row.request_confirmed) == ("OPEN", True)
+
+
+def test_a_request_the_projection_has_not_seen_yet_is_waited_for(bank: Bank) -> None:
+    story = bank.story()
+    feeding = threading.Timer(
+        0.5,
+        lambda: story.feed(req.RequestAccepted, S.ACCEPTED, **TERMS),
+    )
+    feeding.start()
+    started = time.monotonic()
+    dispute_id = bank.opened(story)  # 201 once the event arrived
+    feeding.join()
+    assert dispute_id
+    assert 0.4 < time.monotonic() - started < 2.0
 
 
 def test_a_party_opens_a_dispute_on_a_request_in_progress(bank: Bank) -> None:

@@ -50,11 +50,31 @@ def test_a_party_opens_a_dispute_against_the_other(status: RequestStatus) -> Non
     }
 
 
-@pytest.mark.parametrize("status", [s for s in RequestStatus if s not in DISPUTABLE])
-def test_a_request_outside_the_disputable_statuses_is_refused(status: RequestStatus) -> None:
+FINAL = [
+    RequestStatus.COMPLETED, RequestStatus.PAID, RequestStatus.REJECTED, RequestStatus.EXPIRED,
+    RequestStatus.CANCELLED, RequestStatus.REFUNDED, RequestStatus.SETTLED,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("status", FINAL)
+def test_a_request_past_every_disputable_status_is_refused(status: RequestStatus) -> None:
     on = request(status)
     with pytest.raises(NotAllowedNow, match=f"it is {status}"):
         Dispute.open(uuid4(), Caller(on.requester_id), on, DisputeType.OTHER, "x", NOW)
+
+
+@pytest.mark.parametrize(
+    "status", [s for s in RequestStatus if s not in DISPUTABLE and s not in FINAL]
+)
+def test_a_projection_that_may_be_behind_lets_the_requests_service_decide(
+    status: RequestStatus,
+) -> None:
+    """INITIATED, AWAITING_RESPONSE, NEGOTIATING or DISPUTED here may already be ACCEPTED (or
+    dismissed) there: the dispute opens and waits for `request.disputed` or a refusal."""
+    on = request(status)
+    dispute = Dispute.open(uuid4(), Caller(on.requester_id), on, DisputeType.OTHER, "x", NOW)
+    assert (dispute.status, dispute.request_confirmed) == (S.OPEN, False)
+    assert [type(e) for e in dispute.events] == [ev.DisputeOpened]
 
 
 def test_a_stranger_or_an_admin_may_not_open_one() -> None:

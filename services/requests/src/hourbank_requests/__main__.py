@@ -1,11 +1,16 @@
-"""`hourbank-requests migrate|api|consume|relay|deadlines`: the requests service's processes."""
+"""`hourbank-requests migrate|api|consume|relay|deadlines|overdue`: the requests service's
+processes, and `overdue`, which prints the requests stuck longer than their status allows."""
 
+import json
+import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from hourbank_requests.bootstrap import bootstrap
 from hourbank_requests.consumers import requests_consumer
 from hourbank_requests.deadlines import run_deadlines
-from hourbank_requests.handlers import CONSUMER
+from hourbank_requests.handlers import CONSUMER, Context
+from hourbank_requests.overdue import overdue_requests
 from hourbank_shared.cli import ServiceProcesses, service_main
 from hourbank_shared.process import stop_on_signals
 
@@ -25,11 +30,22 @@ def processes() -> ServiceProcesses:
             service.context, service.settings.kafka_bootstrap_servers, instance_id=instance_id
         ),
         extra={"deadlines": lambda _: run_deadlines(service.context, stop_on_signals())},
+        tools={"overdue": lambda _: print_overdue(service.context)},
     )
 
 
+def print_overdue(context: Context) -> None:
+    """One JSON line per overdue request; exits 1 if there is any."""
+    with context.uow() as uow:
+        found = overdue_requests(uow.session, context.time)
+    for request in found:
+        print(json.dumps(asdict(request), default=str))
+    print(f"{len(found)} overdue request(s)", file=sys.stderr)
+    sys.exit(1 if found else 0)
+
+
 def main() -> None:
-    service_main(__doc__ or "", processes, extra_commands=("deadlines",))
+    service_main(__doc__ or "", processes, extra_commands=("deadlines", "overdue"))
 
 
 if __name__ == "__main__":

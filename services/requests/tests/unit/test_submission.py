@@ -1,13 +1,19 @@
 """Submitting a request: the checks of SPEC §4, the amount, the event and the history."""
 
 from dataclasses import replace
+from datetime import timedelta
 from decimal import Decimal
 from uuid import UUID, uuid4
 
 import pytest
 
 from hourbank_requests.domain.errors import Forbidden, InvalidInput, NotAllowedNow
-from hourbank_requests.domain.lifecycle import Actor, HistoryEntry
+from hourbank_requests.domain.lifecycle import (
+    ESCROW_ANSWER_SECONDS,
+    Actor,
+    DeadlineKind,
+    HistoryEntry,
+)
 from hourbank_requests.domain.service_request import ServiceRequest
 from hourbank_requests.domain.submission import OfferingTerms, Submission, submit
 from hourbank_shared.clock import BusinessTime, FixedClock
@@ -50,7 +56,7 @@ def test_submit_makes_an_initiated_request() -> None:
     )  # fmt: skip
     assert (r.status, r.hours, r.rate, r.amount) == (S.INITIATED, d("2.00"), d("1.50"), d("3.00"))
     assert (r.round, r.offer, r.deadline_kind, r.deadline_at, r.version) == (
-        0, None, None, None, 1,
+        0, None, DeadlineKind.ESCROW_ANSWER, NOW + timedelta(seconds=ESCROW_ANSWER_SECONDS), 1,
     )  # fmt: skip
     assert r.history == [
         HistoryEntry(None, S.INITIATED, "SUBMITTED", Actor.REQUESTER, REQUESTER, NOW)

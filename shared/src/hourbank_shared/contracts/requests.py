@@ -36,6 +36,16 @@ class RequestEvent(Event):
     provider_id: ProviderId
     offering_id: UUID = Field(description="The offering the request is for.")
     status: RequestStatus = Field(description="The request's status after this event.")
+    sequence: int | None = Field(
+        None,
+        ge=1,
+        description=(
+            "The request's version after this event: it grows with every event of the request,"
+            " so a reader applies an event only if its sequence is higher than the one it holds"
+            " (a replay or a reordering then changes nothing). Absent on events published"
+            " before it was introduced."
+        ),
+    )
 
 
 class RequestSubmitted(RequestEvent):
@@ -125,7 +135,8 @@ class RequestAccepted(RequestEvent):
 
 
 class RequestExpired(RequestEvent):
-    """Nobody answered before the deadline; escrow refunds `amount`."""
+    """Nobody answered before the deadline (or escrow did not answer the submission in time:
+    `previous_status` INITIATED); escrow refunds `amount`, or refuses a hold that comes later."""
 
     TYPE = "hourbank.request.expired.v1"
 

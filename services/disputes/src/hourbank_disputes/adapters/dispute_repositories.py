@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, func, insert, select
+from sqlalchemy import Row, and_, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -35,9 +35,11 @@ class SqlRequestProjection:
         row = self._session.execute(query).first()
         return projected_from_row(row) if row is not None else None
 
-    def apply(self, change: ProjectedRequest) -> None:
+    def apply(self, change: ProjectedRequest) -> bool:
         """Insert the request on its first event; later ones update it, keeping the hours the
-        event does not carry."""
+        event does not carry. An event no newer than the last one applied (a replay, or a
+        reordering) changes nothing: False. Events without a sequence predate it and are
+        older than any with one."""
         p = t.request_projection
         statement = pg_insert(p).values(
             request_id=change.request_id,
@@ -47,9 +49,13 @@ class SqlRequestProjection:
             hours=change.hours,
             rate=change.rate,
             amount=change.amount,
+            sequence=change.sequence,
         )
         new = statement.excluded
-        self._session.execute(
+        newer = or_(
+            p.c.sequence.is_(None), and_(new.sequence.is_not(None), new.sequence > p.c.sequence)
+        )
+        result = self._session.execute(
             statement.on_conflict_do_update(
                 index_elements=[p.c.request_id],
                 set_={
@@ -59,10 +65,13 @@ class SqlRequestProjection:
                     "hours": func.coalesce(new.hours, p.c.hours),
                     "rate": func.coalesce(new.rate, p.c.rate),
                     "amount": func.coalesce(new.amount, p.c.amount),
+                    "sequence": new.sequence,
                     "updated_at": func.now(),
                 },
+                where=newer,
             )
         )
+        return bool(getattr(result, "rowcount", 1))
 
 
 class SqlDisputes:
@@ -151,7 +160,7 @@ def projected_from_row(row: Row[Any]) -> ProjectedRequest:
     m = row._mapping
     return ProjectedRequest(
         m["request_id"], m["requester_id"], m["provider_id"], RequestStatus(m["status"]),
-        m["hours"], m["rate"], m["amount"],
+        m["hours"], m["rate"], m["amount"], m["sequence"],
     )  # fmt: skip
 
 

@@ -92,6 +92,8 @@ request_projection = Table(
     hours_column("rate", nullable=True),
     hours_column("amount", nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # the sequence of the last event applied: an older one (a replay) changes nothing
+    Column("sequence", Integer),
 )
 
 outbox = outbox_table(metadata)

@@ -14,7 +14,11 @@ from uuid import UUID
 
 from hourbank_disputes.domain.errors import Forbidden, InvalidInput, NotAllowedNow, NotVisible
 from hourbank_disputes.domain.evidence import Evidence, EvidenceKind
-from hourbank_disputes.domain.projection import DISPUTABLE, ProjectedRequest
+from hourbank_disputes.domain.projection import (
+    DISPUTABLE,
+    NEVER_DISPUTABLE_AGAIN,
+    ProjectedRequest,
+)
 from hourbank_shared.contracts import disputes as ev
 from hourbank_shared.contracts.base import Event
 from hourbank_shared.contracts.enums import DisputeResolution as R
@@ -72,7 +76,9 @@ class Dispute:
             raise NotVisible("no request known to disputes with that id")
         if not request.party(caller.member_id):
             raise Forbidden("only the requester or the provider of a request may dispute it")
-        if request.status not in DISPUTABLE:
+        # Only a final status refuses here: any other may be behind the request by now, so
+        # the requests service, which owns it, confirms the dispute or refuses it (REFUSED).
+        if request.status in NEVER_DISPUTABLE_AGAIN:
             raise NotAllowedNow(
                 f"cannot dispute the request: it is {request.status} "
                 f"(allowed only when {' or '.join(DISPUTABLE)})",

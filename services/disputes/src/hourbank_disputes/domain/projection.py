@@ -18,6 +18,17 @@ DISPUTABLE = (
     RequestStatus.IN_PROGRESS,
     RequestStatus.PENDING_COMPLETION_CONFIRMATION,
 )
+NEVER_DISPUTABLE_AGAIN = (
+    RequestStatus.COMPLETED,
+    RequestStatus.PAID,
+    RequestStatus.REJECTED,
+    RequestStatus.EXPIRED,
+    RequestStatus.CANCELLED,
+    RequestStatus.REFUNDED,
+    RequestStatus.SETTLED,
+)
+"""Final for disputes: no status after these can be disputed, so a projection that shows one
+is never behind in a way that matters. Any other status may be (the requests service decides)."""
 
 # events whose amount is what escrow holds from then on (a counter-offer is only proposed, an
 # accepted offer is held only once escrow adjusted it, which RequestAccepted then says)
@@ -34,6 +45,8 @@ class ProjectedRequest:
     rate: Decimal | None = None
     amount: Decimal | None = None
     """What escrow holds for the request now; None until an event said so."""
+    sequence: int | None = None
+    """The request's version after the event this copy comes from."""
 
     def party(self, member_id: UUID) -> bool:
         return member_id in (self.requester_id, self.provider_id)
@@ -48,5 +61,6 @@ def projected(event: ev.RequestEvent) -> ProjectedRequest:
     rate = getattr(event, "rate", None) if isinstance(event, HOLDING) else None
     amount = getattr(event, "amount", None) if isinstance(event, HOLDING) else None
     return ProjectedRequest(
-        event.request_id, event.requester_id, event.provider_id, event.status, hours, rate, amount
-    )
+        event.request_id, event.requester_id, event.provider_id, event.status, hours, rate, amount,
+        event.sequence,
+    )  # fmt: skip

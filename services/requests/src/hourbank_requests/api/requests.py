@@ -23,6 +23,7 @@ from hourbank_requests.api.schemas import (
     CompleteIn,
     CounterIn,
     HistoryView,
+    OverdueView,
     RatingIn,
     RequestIn,
     RequestView,
@@ -30,8 +31,9 @@ from hourbank_requests.api.schemas import (
 from hourbank_requests.domain.errors import NotAllowedNow
 from hourbank_requests.domain.service_request import Caller, ServiceRequest
 from hourbank_requests.handlers import Context, act_on_request, rate_request, submit_request
+from hourbank_requests.overdue import overdue_requests
 from hourbank_requests.unit_of_work import SqlUnitOfWork
-from hourbank_shared.auth import CurrentPrincipal
+from hourbank_shared.auth import AdminPrincipal, CurrentPrincipal
 from hourbank_shared.clock import BusinessTime
 from hourbank_shared.contracts.enums import RequestStatus
 from hourbank_shared.db import losing_unique_race
@@ -111,6 +113,16 @@ def my_requests(
     """The caller's requests, as requester or provider, newest first."""
     wanted = RequestFilter(tuple(status or ()), role)
     return requests_of(session, caller.member_id, wanted, limit, cursor)
+
+
+@router.get("/overdue", responses={403: {"description": "Not an admin (problem+json)"}})
+def overdue(_: AdminPrincipal, request: Request, session: ReadSession) -> list[OverdueView]:
+    """Admins: requests that stayed in a status longer than it allows, oldest first, with
+    what they wait for (also `hourbank-requests overdue` for operators)."""
+    time = _context(request).time
+    return [
+        OverdueView.model_validate(o, from_attributes=True) for o in overdue_requests(session, time)
+    ]
 
 
 @router.get("/{request_id}", responses=NOT_FOUND)

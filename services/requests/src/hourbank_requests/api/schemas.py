@@ -164,6 +164,13 @@ class OfferView(View):
     message: str
 
 
+class OverdueView(BaseModel):
+    request_id: UUID
+    status: RequestStatus
+    since: datetime = Field(description="When it last changed, or when its deadline fell due.")
+    waiting_for: str = Field(description="Who or what should have moved it.")
+
+
 class RequestView(BaseModel):
     id: UUID
     requester_id: UUID

@@ -24,12 +24,17 @@ class Actor(StrEnum):
 
 
 class DeadlineKind(StrEnum):
+    ESCROW_ANSWER = "ESCROW_ANSWER"
+    """INITIATED: escrow has not answered the submission (its event may be dead-lettered)."""
     RESPONSE = "RESPONSE"
     NEGOTIATION = "NEGOTIATION"
     START_CONFIRMATION = "START_CONFIRMATION"
     COMPLETION_CONFIRMATION = "COMPLETION_CONFIRMATION"
 
 
+ESCROW_ANSWER_SECONDS = 300.0
+"""How long a submission waits for escrow by default: real seconds, not a business window
+(escrow answers in milliseconds; this bounds a dead letter or an outage, not a member)."""
 NEGOTIATION_HOURS = 24
 CONFIRMATION_HOURS = 48
 

@@ -20,7 +20,8 @@ def deadline_passed(request: ServiceRequest, time: BusinessTime) -> bool:
     or a user action came first)."""
     if request.deadline_at is None or request.deadline_at > time.clock.now():
         return False
-    if request.deadline_kind in (DeadlineKind.RESPONSE, DeadlineKind.NEGOTIATION):
+    expiring = (DeadlineKind.ESCROW_ANSWER, DeadlineKind.RESPONSE, DeadlineKind.NEGOTIATION)
+    if request.deadline_kind in expiring:
         previous = request.status
         request.move(
             S.EXPIRED, f"{request.deadline_kind}_DEADLINE_PASSED", Actor.SYSTEM, None, time

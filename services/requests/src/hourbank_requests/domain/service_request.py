@@ -136,7 +136,6 @@ class ServiceRequest:
         kind = DEADLINE_OF.get(to) if to is not S.DISPUTED else None
         self.deadline_kind = kind
         self.deadline_at = time.deadline(self._window(kind)) if kind is not None else None
-        self.version += 1
 
     def _window(self, kind: DeadlineKind) -> float:
         if kind is DeadlineKind.RESPONSE:
@@ -144,6 +143,8 @@ class ServiceRequest:
         return float(NEGOTIATION_HOURS if kind is DeadlineKind.NEGOTIATION else CONFIRMATION_HOURS)
 
     def record(self, kind: type[E], **fields: Any) -> None:
+        """Every event is a new version of the request, carried as its `sequence`."""
+        self.version += 1
         self.events.append(
             kind(
                 request_id=self.id,
@@ -151,6 +152,7 @@ class ServiceRequest:
                 provider_id=self.provider_id,
                 offering_id=self.offering_id,
                 status=self.status,
+                sequence=self.version,
                 **fields,
             )
         )
@@ -218,7 +220,6 @@ class ServiceRequest:
         self.offer_accepted, self.reason = True, None
         # the deadline stops while escrow adjusts; a failed top-up restarts it
         self.deadline_kind = self.deadline_at = None
-        self.version += 1
         self.history.append(
             HistoryEntry(S.NEGOTIATING, S.NEGOTIATING, "OFFER_ACCEPTED", ACTOR_OF[party],
                          caller.member_id, time.clock.now())
@@ -235,7 +236,8 @@ class ServiceRequest:
         if party is Party.PROVIDER:
             self._require("cancel as the provider", S.ACCEPTED)
         else:
-            self._require("cancel", S.AWAITING_RESPONSE, S.NEGOTIATING, S.ACCEPTED)
+            # INITIATED too: a requester whose submission escrow has not answered is never stuck
+            self._require("cancel", S.INITIATED, S.AWAITING_RESPONSE, S.NEGOTIATING, S.ACCEPTED)
         previous = self.status
         self.move(S.CANCELLED, "CANCELLED", ACTOR_OF[party], caller.member_id, time)
         self.record(

@@ -1,11 +1,17 @@
 """Submitting a request: the checks of SPEC §4, then a new INITIATED request."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from uuid import UUID
 
 from hourbank_requests.domain.errors import Forbidden, InvalidInput, NotAllowedNow
-from hourbank_requests.domain.lifecycle import Actor, HistoryEntry
+from hourbank_requests.domain.lifecycle import (
+    ESCROW_ANSWER_SECONDS,
+    Actor,
+    DeadlineKind,
+    HistoryEntry,
+)
 from hourbank_requests.domain.service_request import ServiceRequest
 from hourbank_shared.clock import BusinessTime
 from hourbank_shared.contracts import requests as ev
@@ -39,8 +45,10 @@ def submit(
     provider_active: bool,
     open_request: UUID | None,
     time: BusinessTime,
+    escrow_answer_within: timedelta = timedelta(seconds=ESCROW_ANSWER_SECONDS),
 ) -> ServiceRequest:
-    """`open_request`: the requester's other open request for this offering, if any."""
+    """`open_request`: the requester's other open request for this offering, if any.
+    Unless escrow answers within `escrow_answer_within`, the request expires."""
     if not requester_active:
         raise Forbidden("your membership is suspended: you cannot submit requests")
     if offering.provider_id == submission.requester_id:
@@ -70,9 +78,10 @@ def submit(
         hours=submission.hours,
         rate=offering.rate,
         amount=amount,
-        version=1,
     )
     now = time.clock.now()
+    request.deadline_kind = DeadlineKind.ESCROW_ANSWER
+    request.deadline_at = now + escrow_answer_within
     request.history.append(
         HistoryEntry(None, S.INITIATED, "SUBMITTED", Actor.REQUESTER, submission.requester_id, now)
     )
