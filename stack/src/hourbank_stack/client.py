@@ -120,11 +120,7 @@ class Gateway:
         caller.post("/v1/members", {"display_name": name})
 
         def account_open() -> bool:
-            response = caller.send("GET", "/v1/accounts/me")
-            if response.status_code == 404:
-                return False
-            _body(response)
-            return True
+            return bool(caller.get("/v1/accounts/me")["status"] != "OPENING")
 
         wait_for(account_open, f"the account of {name}", timeout)
         return caller

@@ -149,13 +149,9 @@ class Api:
 
     async def _account_open(self, member: Member, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
-        while True:
-            try:
-                await self.call(member, "GET", "/v1/accounts/me")
-                return
-            except Refused as refused:
-                if refused.status != 404 or time.monotonic() > deadline:
-                    raise
+        while (await self.call(member, "GET", "/v1/accounts/me"))["status"] == "OPENING":
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"escrow did not open the account of {member.id}")
             await asyncio.sleep(0.1)
 
     @property

@@ -116,7 +116,16 @@ def when_member_reactivated(ctx: Context, envelope: Envelope, event: MemberReact
 
 
 def when_request_submitted(ctx: Context, envelope: Envelope, event: RequestSubmitted) -> None:
-    on_hold(ctx, envelope, event, lambda hold, ledger: hold.place(event.amount, ledger))
+    def open_accounts_then_hold(hold: Hold, ledger: Ledger) -> Outcome:
+        # The requests service takes submissions from registered members only, so this proves
+        # both are members even when their `member.registered` (another topic) has not reached
+        # escrow yet: their accounts open now, bonus included; the account's existence keeps
+        # it to once when the registration arrives.
+        for member_id in (event.requester_id, event.provider_id):
+            open_account(member_id, ledger, ctx.welcome_bonus, ctx.default_credit_limit)
+        return hold.place(event.amount, ledger)
+
+    on_hold(ctx, envelope, event, open_accounts_then_hold)
 
 
 def when_offer_accepted(ctx: Context, envelope: Envelope, event: RequestOfferAccepted) -> None:

@@ -113,12 +113,29 @@ def test_a_member_sees_their_balance(client: TestClient, bank: Bank) -> None:
     }
 
 
-def test_a_member_without_an_account_is_told_to_register(client: TestClient) -> None:
-    response = client.get("/v1/accounts/me", headers=auth(uuid4()))
+def test_a_member_whose_account_is_not_open_yet_sees_it_opening(
+    client: TestClient, bank: Bank
+) -> None:
+    """Just registered: escrow has not consumed `member.registered` yet. The app gets an
+    answer it can show, not a 404 to retry."""
+    member = uuid4()
+    response = client.get("/v1/accounts/me", headers=auth(member))
+
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "member_id": str(member), "total": "0.00", "available": "0.00", "escrowed": "0.00",
+        "credit_limit": "0.00", "status": "OPENING",
+    }  # fmt: skip
+    bank.open(member)
+    assert client.get("/v1/accounts/me", headers=auth(member)).json()["status"] == "ACTIVE"
+
+
+def test_an_admin_asking_for_an_unknown_account_gets_404(client: TestClient) -> None:
+    response = client.get(f"/v1/accounts/{uuid4()}", headers=auth(uuid4(), admin=True))
 
     assert response.status_code == 404
     assert response.headers["content-type"] == PROBLEM
-    assert "register first" in response.json()["detail"]
+    assert "no account yet" in response.json()["detail"]
 
 
 def test_transactions_come_newest_first_in_pages(client: TestClient, bank: Bank) -> None:

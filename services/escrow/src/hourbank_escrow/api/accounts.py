@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 
 from hourbank_escrow.api.dependencies import ReadSession
-from hourbank_escrow.api.queries import account_of, transactions_of
+from hourbank_escrow.api.queries import own_account, transactions_of
 from hourbank_escrow.api.schemas import BalanceView, TransactionView
 from hourbank_shared.auth import CurrentPrincipal
 from hourbank_shared.pagination import Cursor, Limit, Page
@@ -13,8 +13,8 @@ router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
 
 @router.get("/me")
 def my_account(principal: CurrentPrincipal, session: ReadSession) -> BalanceView:
-    """The caller's balance."""
-    return account_of(session, principal.member_id)
+    """The caller's balance (status OPENING, all zeros, until their account is open)."""
+    return own_account(session, principal.member_id)
 
 
 @router.get("/me/transactions")

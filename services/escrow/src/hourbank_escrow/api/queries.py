@@ -1,5 +1,6 @@
 """The read side: balances, statements and holds as the API shows them, without locking."""
 
+from decimal import Decimal
 from uuid import UUID
 
 from sqlalchemy import Row, select
@@ -8,6 +9,7 @@ from sqlalchemy.orm import Session
 from hourbank_escrow.adapters import tables as t
 from hourbank_escrow.adapters.repositories import account_from_row, hold_from_row
 from hourbank_escrow.api.schemas import (
+    BalanceStatus,
     BalancesView,
     BalanceView,
     EscrowView,
@@ -19,12 +21,26 @@ from hourbank_shared.contracts.enums import TransactionType
 from hourbank_shared.errors import NotFound
 from hourbank_shared.pagination import Page, decode_cursor, encode_cursor
 
+ZERO = Decimal("0.00")
+
 
 def account_of(session: Session, member_id: UUID) -> BalanceView:
     row = session.execute(select(t.accounts).where(t.accounts.c.member_id == member_id)).first()
     if row is None:
         raise NotFound(f"member {member_id} has no account yet: register first")
     return BalanceView.model_validate(account_from_row(row))
+
+
+def own_account(session: Session, member_id: UUID) -> BalanceView:
+    """The caller's balance; OPENING while escrow has not yet heard of their registration,
+    which it cannot tell from a member who never registered (the requests service can)."""
+    try:
+        return account_of(session, member_id)
+    except NotFound:
+        return BalanceView(
+            member_id=member_id, total=ZERO, available=ZERO, escrowed=ZERO, credit_limit=ZERO,
+            status=BalanceStatus.OPENING,
+        )  # fmt: skip
 
 
 def transactions_of(

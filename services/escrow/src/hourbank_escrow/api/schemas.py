@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated
 from uuid import UUID
 
@@ -18,13 +19,24 @@ class View(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+class BalanceStatus(StrEnum):
+    ACTIVE = AccountStatus.ACTIVE.value
+    SUSPENDED = AccountStatus.SUSPENDED.value
+    OPENING = "OPENING"
+    """No account yet: escrow opens it (with the welcome bonus) when the member's
+    registration, or their first request, reaches it, usually within a second."""
+
+
 class BalanceView(View):
     member_id: UUID
     total: Amount = Field(description="Hours owned, held or not.")
     available: Amount = Field(description="total − escrowed: what the member may spend.")
     escrowed: NonNegativeAmount = Field(description="Hours held for the member's open requests.")
     credit_limit: NonNegativeAmount = Field(description="How far `available` may go below zero.")
-    status: AccountStatus
+    status: BalanceStatus = Field(
+        description="ACTIVE or SUSPENDED; OPENING (all zeros) until escrow has opened the "
+        "account of a member who just registered."
+    )
 
 
 class BalancesView(View):

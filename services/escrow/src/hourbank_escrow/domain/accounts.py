@@ -128,8 +128,9 @@ def refusal_to_spend(account: Account | None, amount: Decimal) -> Refusal | None
     amount = cents(amount)
     if account is None:
         return Refusal(HoldFailureReason.ACCOUNT_MISSING, "the member has no account")
-    if account.status is AccountStatus.SUSPENDED:
-        return Refusal(HoldFailureReason.ACCOUNT_SUSPENDED, "the account is suspended")
+    # A suspension is not checked here: membership is the requests service's, which refuses a
+    # suspended member's submission itself; escrow's copy of it may be behind (a member
+    # reactivated there, still suspended here) and must not refuse on that.
     if not account.can_go_down_by(amount):
         return Refusal(
             HoldFailureReason.INSUFFICIENT_BALANCE,

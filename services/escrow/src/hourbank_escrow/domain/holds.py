@@ -18,7 +18,7 @@ HM = HOLD_MISSING, IS = INVALID_STATE; "+" records the failure event the saga wa
 (EscrowHoldFailed, EscrowAdjustFailed); the other refusals have no contract event, the caller
 logs them. A frozen hold is never released or refunded: only its dispute ends it.
 
-1. ESCROW_HOLD, EscrowHeld. If the requester's account is missing, suspended or cannot cover
+1. ESCROW_HOLD, EscrowHeld. If the requester's account is missing or cannot cover
    `a` (available − a < −credit_limit): tombstone, EscrowHoldFailed with the reason.
 2. ESCROW_ADJUST for the difference, up or down (none if equal), then EscrowAdjusted: the request
    waits for it even when the amount is unchanged. A top-up the account cannot cover leaves the
