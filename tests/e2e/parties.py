@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from hourbank_stack.client import ApiError, Caller, Gateway, wait_for
+from hourbank_stack.client import Caller, Gateway
 
 E2E_TIME_SCALE = 14400.0
 """One business hour lasts 0.25 s: a 2 h response window 0.5 s, a 48 h confirmation 12 s."""
@@ -42,17 +42,8 @@ def make_pair(gateway: Gateway, rate: str = "1.00", window_hours: int = 72) -> P
 
 
 def open_dispute(party: Caller, request_id: str, type_: str = "SERVICE_QUALITY") -> dict[str, Any]:
-    """Opened once the disputes service's view of the request shows it disputable (it learns
-    of the request from the requests topic, so it may lag behind the last action)."""
-
-    def opened() -> dict[str, Any] | None:
-        body = {"request_id": request_id, "type": type_, "description": "not what we agreed"}
-        try:
-            dispute: dict[str, Any] = party.post("/v1/disputes", body)
-        except ApiError as error:
-            if error.status in (404, 409) and "open dispute" not in str(error.problem):
-                return None
-            raise
-        return dispute
-
-    return wait_for(opened, f"a dispute on {request_id}")
+    """Opened at once, right after the last action: the disputes service does not refuse on
+    its view of the request, which may lag behind (the requests service confirms)."""
+    body = {"request_id": request_id, "type": type_, "description": "not what we agreed"}
+    dispute: dict[str, Any] = party.post("/v1/disputes", body)
+    return dispute

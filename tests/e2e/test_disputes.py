@@ -177,3 +177,52 @@ def test_a_request_not_yet_accepted_cannot_be_disputed(pair: Pair) -> None:
 
     refused = wait_for(caught_up, "the disputes service to know the request")
     assert problem(refused, 409, "AWAITING_RESPONSE")["current_status"] == "AWAITING_RESPONSE"
+
+
+# Each disputable status, and the action that reaches it.
+WALK = [
+    ("ACCEPTED", "provider", "accept"),
+    ("PENDING_START_CONFIRMATION", "provider", "start"),
+    ("IN_PROGRESS", "requester", "confirm-start"),
+    ("PENDING_COMPLETION_CONFIRMATION", "provider", "complete"),
+]
+ROUNDS = 13  # requests, each disputed after each of the 4 transitions: 52 disputes
+
+
+def test_a_dispute_right_after_each_disputable_transition_is_never_refused(
+    pair: Pair, admin: Caller
+) -> None:
+    """The member acts on what the requests service just answered; the disputes service's
+    projection may not have caught up, and must not refuse on it."""
+    refused: list[str] = []
+    opened = 0
+    for _ in range(ROUNDS):
+        request_id = pair.submit("0.10")["id"]
+        for status, actor, action in WALK:
+            party = pair.provider if actor == "provider" else pair.requester
+            body = {"actual_hours": "0.10"} if action == "complete" else None
+            assert party.act(request_id, action, body)["status"] == status
+            response = pair.requester.send(
+                "POST",
+                "/v1/disputes",
+                {"request_id": request_id, "type": "OTHER", "description": f"right at {status}"},
+            )
+            if response.status_code != 201:
+                refused.append(f"{status}: {response.status_code} {response.text}")
+                continue
+            opened += 1
+            dispute_id = response.json()["id"]
+            dispute = confirmed(pair.requester, dispute_id)
+            assert dispute["status"] == "OPEN", dispute  # not REFUSED by the requests service
+            if action == "complete":
+                admin.post(f"/v1/disputes/{dispute_id}/assign")
+                admin.post(
+                    f"/v1/disputes/{dispute_id}/resolve",
+                    {"resolution": "PAY_PROVIDER", "note": "done"},
+                )
+                pair.requester.wait_status(request_id, "PAID")
+            else:
+                admin.post(f"/v1/disputes/{dispute_id}/dismiss", {"note": "carry on"})
+                pair.requester.wait_status(request_id, status)
+    assert refused == []
+    assert opened == ROUNDS * len(WALK) >= 50

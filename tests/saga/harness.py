@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -30,7 +30,8 @@ from hourbank_disputes.settings import DisputesSettings
 from hourbank_escrow.adapters import tables as escrow_tables
 from hourbank_escrow.bootstrap import Escrow
 from hourbank_escrow.bootstrap import bootstrap as escrow_bootstrap
-from hourbank_escrow.consumers import escrow_consumer
+from hourbank_escrow.consumers import TOPICS as ESCROW_TOPICS
+from hourbank_escrow.consumers import routes as escrow_routes
 from hourbank_escrow.reconciler import reconcile_once
 from hourbank_escrow.settings import EscrowSettings
 from hourbank_requests.adapters import tables as request_tables
@@ -45,7 +46,10 @@ from hourbank_requests.handlers import act_on_request, rate_request, submit_requ
 from hourbank_requests.settings import RequestsSettings
 from hourbank_shared.auth.devtoken import dev_token
 from hourbank_shared.clock import BusinessTime
+from hourbank_shared.consumer import ConsumerRunner, Handler
 from hourbank_shared.contracts.enums import RequestStatus
+from hourbank_shared.contracts.requests import RequestSubmitted
+from hourbank_shared.envelope import Envelope
 from hourbank_shared.kafka import ensure_topics
 from hourbank_shared.migrations import upgrade
 from hourbank_shared.process import run_relay
@@ -63,6 +67,26 @@ class Saga:
     requests: Requests
     escrow: Escrow
     disputes: Disputes
+    bootstrap: str = ""
+    escrow_group: str = ""
+    """The escrow consumer's group, which names its dead-letter and replay topics."""
+    failing_requesters: set[uuid.UUID] = field(default_factory=set)
+    """Members whose `request.submitted` escrow's handler fails on (so it is dead-lettered)."""
+
+    def hold(self, request_id: uuid.UUID) -> tuple[str | None, str | None] | None:
+        """(status, tombstone) of the request's hold in escrow; None if escrow has none."""
+        holds = escrow_tables.holds
+        query = select(holds.c.status, holds.c.tombstone).where(holds.c.request_id == request_id)
+        with self.escrow.sessions() as session:
+            row = session.execute(query).first()
+        return None if row is None else (row.status, row.tombstone)
+
+    def escrow_handled(self, event_id: str) -> bool:
+        """Escrow's consumer claimed the event in its inbox (it ran its handler once)."""
+        inbox = escrow_tables.inbox
+        query = select(inbox.c.event_id).where(inbox.c.event_id == uuid.UUID(event_id))
+        with self.escrow.sessions() as session:
+            return session.execute(query).first() is not None
 
     def disputes_api(self, member: uuid.UUID, *, admin: bool = False) -> TestClient:
         """The disputes service's HTTP API, called with the member's development token."""
@@ -198,8 +222,22 @@ class Saga:
             time.sleep(0.05)
 
 
+def failing_on(failing: set[uuid.UUID], route: Handler) -> Handler:
+    """The route, failing every attempt on the submissions of the members in `failing` (as a
+    bug in the handler would)."""
+
+    def handle(envelope: Envelope, event: object) -> None:
+        if isinstance(event, RequestSubmitted) and event.requester_id in failing:
+            raise RuntimeError(f"injected failure on {event.request_id}")
+        route(envelope, event)
+
+    return handle
+
+
 @contextmanager
-def running_saga(infra: Infra, time_scale: float) -> Iterator[Saga]:
+def running_saga(
+    infra: Infra, time_scale: float, escrow_answer_seconds: float = 300
+) -> Iterator[Saga]:
     if running_stack() is not None:
         command = [sys.executable, "-m", "hourbank_stack", "stop"]
         subprocess.run(command, check=True, timeout=180)
@@ -212,19 +250,31 @@ def running_saga(infra: Infra, time_scale: float) -> Iterator[Saga]:
         for name, url in urls.items():
             upgrade(ROOT / f"services/{name}/alembic.ini", url, quiet=True)
         requests = requests_bootstrap(
-            RequestsSettings(database_url=requests_url, jwt_secret=SECRET, time_scale=time_scale)
+            RequestsSettings(
+                database_url=requests_url,
+                jwt_secret=SECRET,
+                time_scale=time_scale,
+                escrow_answer_seconds=escrow_answer_seconds,
+            )
         )
         escrow = escrow_bootstrap(EscrowSettings(database_url=escrow_url, jwt_secret=SECRET))
         disputes = disputes_bootstrap(
             DisputesSettings(database_url=disputes_url, jwt_secret=SECRET)
         )
         suffix = uuid.uuid4().hex[:8]
+        failing: set[uuid.UUID] = set()
+        routes = escrow_routes(escrow.context)
+        routes[RequestSubmitted.TYPE] = failing_on(failing, routes[RequestSubmitted.TYPE])
         consumers = [
             requests_consumer(
                 requests.context, infra.bootstrap, group=f"requests-{suffix}", from_end=True
             ),
-            escrow_consumer(
-                escrow.context, infra.bootstrap, group=f"escrow-{suffix}", from_end=True
+            ConsumerRunner(
+                name=f"escrow-{suffix}",
+                bootstrap=infra.bootstrap,
+                topics=ESCROW_TOPICS,
+                routes=routes,
+                from_end=True,
             ),
             disputes_consumer(
                 disputes.context, infra.bootstrap, group=f"disputes-{suffix}", from_end=True
@@ -244,7 +294,7 @@ def running_saga(infra: Infra, time_scale: float) -> Iterator[Saga]:
         try:
             for consumer in consumers:
                 assert consumer.assigned.wait(60), f"{consumer.name} got no partitions"
-            yield Saga(requests, escrow, disputes)
+            yield Saga(requests, escrow, disputes, infra.bootstrap, f"escrow-{suffix}", failing)
         finally:
             stop.set()
             for worker in workers:

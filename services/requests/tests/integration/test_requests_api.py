@@ -163,8 +163,8 @@ def test_a_member_requests_an_offering(bank: Bank) -> None:
         "round": 0,
         "offer": None,
         "offer_accepted": False,
-        "deadline_at": None,
-        "deadline_kind": None,
+        "deadline_at": "2026-03-01T12:05:00Z",  # escrow answers within 300 real seconds
+        "deadline_kind": "ESCROW_ANSWER",
         "actual_hours": None,
         "actual_amount": None,
         "dispute_id": None,
@@ -550,3 +550,65 @@ def test_a_bad_rating_is_invalid_input(bank: Bank, body: dict[str, Any]) -> None
     request_id = bank.submitted(requester, bank.offering(provider))
 
     problem(bank.act(requester, request_id, "rating", **body), 422)
+
+
+# no request can be stuck ---------------------------------------------------------------
+
+
+@pytest.fixture
+def live_bank(database_url: str, sessions: sessionmaker[Session]) -> Iterator[Bank]:
+    """A bank whose clock starts at the database's time (the overdue check compares the
+    row's last change, stamped by the database, with the clock)."""
+    settings = RequestsSettings(database_url=database_url, jwt_secret=SECRET)
+    clock = FixedClock(datetime.now(UTC))
+    with TestClient(create_app(settings, sessions, clock)) as client:
+        yield Bank(client, sessions, clock)
+
+
+def overdue(bank: Bank, *request_ids: str) -> dict[str, str]:
+    response = bank.client.get("/v1/requests/overdue", headers=auth(uuid4(), admin=True))
+    assert response.status_code == 200, response.text
+    return {
+        o["request_id"]: o["waiting_for"] for o in response.json() if o["request_id"] in request_ids
+    }
+
+
+def test_the_requester_cancels_a_request_escrow_has_not_answered(bank: Bank) -> None:
+    alice, bob = bank.member("Alice"), bank.member("Bob")
+    request_id = bank.submitted(alice, bank.offering(bob))
+    cancelled = bank.acted(alice, request_id, "cancel")
+    assert (cancelled["status"], cancelled["deadline_at"]) == ("CANCELLED", None)
+    assert bank.submit(alice, bank.offering(bob)).status_code == 201  # not blocked
+
+
+def test_requests_waiting_past_what_their_status_allows_are_listed(live_bank: Bank) -> None:
+    bank = live_bank
+    alice, bob = bank.member("Alice"), bank.member("Bob")
+    unanswered = bank.submitted(alice, bank.offering(bob))  # escrow never answers
+    working = bank.awaiting(alice, bank.offering(bob))
+    bank.acted(bob, working, "accept")
+    bank.acted(bob, working, "start")
+    bank.acted(alice, working, "confirm-start")  # IN_PROGRESS: the members' move, no limit
+    completed = bank.awaiting(alice, bank.offering(bob), "1.00")
+    for who, action, body in [
+        (bob, "accept", {}), (bob, "start", {}), (alice, "confirm-start", {}),
+        (bob, "complete", {"actual_hours": "1.00"}), (alice, "confirm-completion", {}),
+    ]:  # fmt: skip
+        bank.acted(who, completed, action, **body)  # escrow never releases
+    ids = (unanswered, working, completed)
+    assert overdue(bank, *ids) == {}
+
+    bank.clock.advance(timedelta(seconds=300 + 61))  # the escrow-answer deadline + grace
+    assert overdue(bank, *ids) == {
+        unanswered: "the deadlines worker to fire its deadline",
+        completed: "escrow to release the hold (check escrow's dead letters: "
+        "hourbank-dlq list escrow)",
+    }
+    bank.clock.advance(timedelta(days=30))
+    assert working not in overdue(bank, *ids)
+
+
+def test_only_admins_list_overdue_requests(bank: Bank) -> None:
+    response = bank.client.get("/v1/requests/overdue", headers=auth(uuid4()))
+    assert response.status_code == 403
+    assert response.headers["content-type"] == "application/problem+json"
