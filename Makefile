@@ -40,6 +40,7 @@ lint: setup  ## ruff, formatting, mypy, and the event documents in step with the
 	uv run ruff format --check .
 	uv run mypy shared/src services/*/src stack/src
 	uv run python -m hourbank_shared.contracts.docs --check
+	uv run python -m hourbank_shared.contracts.compat --check
 
 bench: setup  ## relay and broker latency/throughput figures (prints, asserts nothing)
 	$(INFRA) up

@@ -89,6 +89,8 @@ def _logged(envelope: Envelope, outcome: Outcome) -> Outcome:
 
 
 def _on_account(member_id: UUID, act: Callable[[Account], Outcome]) -> Callable[[Ledger], Outcome]:
+    """Runs `act` on the member's account; a no-op if escrow has none for them."""
+
     def run(ledger: Ledger) -> Outcome:
         account = ledger.account(member_id)
         return act(account) if account is not None else Outcome.no_op("the member has no account")
@@ -108,11 +110,13 @@ def when_member_registered(ctx: Context, envelope: Envelope, event: MemberRegist
 
 
 def when_member_suspended(ctx: Context, envelope: Envelope, event: MemberSuspended) -> None:
-    on_accounts(ctx, envelope, [event.member_id], _on_account(event.member_id, Account.suspend))
+    suspend = _on_account(event.member_id, lambda account: account.suspend(event.sequence))
+    on_accounts(ctx, envelope, [event.member_id], suspend)
 
 
 def when_member_reactivated(ctx: Context, envelope: Envelope, event: MemberReactivated) -> None:
-    on_accounts(ctx, envelope, [event.member_id], _on_account(event.member_id, Account.reactivate))
+    reactivate = _on_account(event.member_id, lambda account: account.reactivate(event.sequence))
+    on_accounts(ctx, envelope, [event.member_id], reactivate)
 
 
 def when_request_submitted(ctx: Context, envelope: Envelope, event: RequestSubmitted) -> None:

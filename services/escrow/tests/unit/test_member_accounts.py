@@ -166,3 +166,15 @@ def test_suspension_and_reactivation() -> None:
     assert account.status is AccountStatus.SUSPENDED
     assert account.reactivate().result is Result.APPLIED
     assert account.status is AccountStatus.ACTIVE
+
+
+def test_a_replayed_or_reordered_status_change_cannot_roll_the_status_back() -> None:
+    bank = Bank()
+    account = bank.account(bank.member())
+    assert account.suspend(sequence=1).result is Result.APPLIED
+    assert account.reactivate(sequence=2).result is Result.APPLIED
+    assert account.suspend(sequence=1).result is Result.NO_OP  # the old suspension, replayed
+    assert account.suspend().result is Result.NO_OP  # from before sequences: older still
+    assert (account.status, account.status_sequence) == (AccountStatus.ACTIVE, 2)
+    assert account.suspend(sequence=3).result is Result.APPLIED
+    assert account.status is AccountStatus.SUSPENDED

@@ -31,6 +31,7 @@ def test_registering_records_member_registered() -> None:
             email="ada@example.org",
             roles=["admin", "member"],
             registered_at=NOW,
+            sequence=0,
         )
     ]
 
@@ -58,8 +59,8 @@ def test_suspending_and_reactivating_record_their_events() -> None:
     assert member.status is MemberStatus.ACTIVE
     assert member.version == suspended_at + 1 == 2
     assert member.events == [
-        MemberSuspended(member_id=member.id, reason="spam", by_admin_id=admin),
-        MemberReactivated(member_id=member.id, by_admin_id=admin),
+        MemberSuspended(member_id=member.id, reason="spam", by_admin_id=admin, sequence=1),
+        MemberReactivated(member_id=member.id, by_admin_id=admin, sequence=2),
     ]
 
 
@@ -100,3 +101,11 @@ def test_a_rating_is_1_to_5(score: int) -> None:
     with pytest.raises(InvalidInput, match="score"):
         member.add_rating(score)
     assert member.rating_count == 0
+
+
+def test_member_events_carry_the_members_version_as_their_sequence() -> None:
+    member = Member.register(uuid4(), "Ada", None, ("member",), NOW)
+    member.suspend("spam", uuid4())
+    member.add_rating(5)
+    member.reactivate(uuid4())
+    assert [getattr(e, "sequence", None) for e in member.events] == [0, 1, 3]

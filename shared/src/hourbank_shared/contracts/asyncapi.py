@@ -1,10 +1,12 @@
 """The AsyncAPI 3.0 document of the whole event catalog."""
 
+import re
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from hourbank_shared.contracts import topics
 from hourbank_shared.contracts.base import Event
-from hourbank_shared.contracts.catalog import EVENTS, events_on
+from hourbank_shared.contracts.catalog import EVENTS
 from hourbank_shared.contracts.schemas import JsonSchema, envelope_schema, event_schema, schema_id
 from hourbank_shared.envelope import CONTENT_TYPE
 
@@ -47,9 +49,27 @@ still record each event id in an inbox, so a redelivery has no second effect. Me
 be processed go to a dead-letter topic per consumer.
 
 Compatibility: within a version only additive changes are made (new optional fields, new event
-types); consumers ignore fields they do not know. A breaking change gets a new `.v2` type on a new
-`.v2` topic, published alongside `.v1` until consumers have moved.
+types); consumers ignore fields and event types they do not know. A breaking change gets a new
+`.v(N+1)` type on the same topic, published alongside `.vN` (marked `deprecated`) for a
+deprecation period; the versioning policy is in README.md.
 """
+
+VERSIONED_TYPE = re.compile(r"^(?P<family>.+)\.v(?P<version>[1-9][0-9]*)$")
+
+
+def superseded_by(type_names: Iterable[str]) -> dict[str, str]:
+    """Each type whose event also exists in a higher `.vN`, mapped to the newest such type."""
+    newest: dict[str, tuple[int, str]] = {}
+    versions: list[tuple[str, int, str]] = []
+    for name in type_names:
+        match = VERSIONED_TYPE.match(name)
+        if match:
+            family, version = match["family"], int(match["version"])
+            versions.append((family, version, name))
+            newest[family] = max(newest.get(family, (0, "")), (version, name))
+    return {
+        name: newest[family][1] for family, version, name in versions if version < newest[family][0]
+    }
 
 
 def channel_id(topic: str) -> str:
@@ -74,12 +94,16 @@ def _rewrite_refs(node: Any) -> Any:
     return node
 
 
-def _component_schemas() -> dict[str, JsonSchema]:
+def _on(topic: str, events: Sequence[type[Event]]) -> list[type[Event]]:
+    return [cls for cls in events if topic == cls.TOPIC]
+
+
+def _component_schemas(events: Sequence[type[Event]]) -> dict[str, JsonSchema]:
     """Envelope, each payload and the enums they share, with refs pointing into components."""
     schemas: dict[str, JsonSchema] = {}
     shared: dict[str, JsonSchema] = {}
     for name, schema in [("Envelope", envelope_schema())] + [
-        (cls.__name__, event_schema(cls)) for cls in EVENTS
+        (cls.__name__, event_schema(cls)) for cls in events
     ]:
         body = {k: v for k, v in schema.items() if k not in ("$schema", "$id", "$defs")}
         schemas[name] = _rewrite_refs(body)
@@ -94,12 +118,14 @@ def _component_schemas() -> dict[str, JsonSchema]:
     return schemas
 
 
-def _message(cls: type[Event]) -> dict[str, Any]:
+def _message(cls: type[Event], successor: str | None) -> dict[str, Any]:
     subject = cls.SUBJECT or cls.KEY
+    summary = (cls.__doc__ or "").strip()
     return {
         "name": cls.TYPE,
         "title": cls.__name__,
-        "summary": (cls.__doc__ or "").strip(),
+        "summary": f"{summary} Deprecated: superseded by `{successor}`." if successor else summary,
+        **({"deprecated": True} if successor else {}),
         "contentType": CONTENT_TYPE,
         "correlationId": _ref("components", "correlationIds", "saga"),
         "payload": {
@@ -130,19 +156,19 @@ def _message(cls: type[Event]) -> dict[str, Any]:
     }
 
 
-def _channel(topic: str) -> dict[str, Any]:
+def _channel(topic: str, events: Sequence[type[Event]]) -> dict[str, Any]:
     return {
         "address": topic,
         "title": topic,
         "description": CHANNELS[topic],
         "messages": {
-            cls.__name__: _ref("components", "messages", cls.__name__) for cls in events_on(topic)
+            cls.__name__: _ref("components", "messages", cls.__name__) for cls in _on(topic, events)
         },
         "bindings": {"kafka": {"topic": topic, "bindingVersion": KAFKA_BINDING_VERSION}},
     }
 
 
-def _operation(topic: str) -> dict[str, Any]:
+def _operation(topic: str, events: Sequence[type[Event]]) -> dict[str, Any]:
     channel = channel_id(topic)
     service = OWNERS[topic]
     return {
@@ -151,13 +177,14 @@ def _operation(topic: str) -> dict[str, Any]:
         "title": f"The {service} service publishes {channel} events",
         "tags": [{"name": f"{service}-service"}],
         "messages": [
-            _ref("channels", channel, "messages", cls.__name__) for cls in events_on(topic)
+            _ref("channels", channel, "messages", cls.__name__) for cls in _on(topic, events)
         ],
     }
 
 
-def document() -> dict[str, Any]:
-    """The AsyncAPI document, in a stable order."""
+def document(events: Sequence[type[Event]] = EVENTS) -> dict[str, Any]:
+    """The AsyncAPI document of `events` (the whole catalog by default), in a stable order."""
+    successors = superseded_by(cls.TYPE for cls in events)
     return {
         "asyncapi": "3.0.0",
         "info": {"title": "HourBank events", "version": "1.0.0", "description": DESCRIPTION},
@@ -169,13 +196,13 @@ def document() -> dict[str, Any]:
                 "description": "The local development broker (KRaft).",
             }
         },
-        "channels": {channel_id(topic): _channel(topic) for topic in topics.ALL},
+        "channels": {channel_id(topic): _channel(topic, events) for topic in topics.ALL},
         "operations": {
-            f"send{channel_id(topic).title()}": _operation(topic) for topic in topics.ALL
+            f"send{channel_id(topic).title()}": _operation(topic, events) for topic in topics.ALL
         },
         "components": {
-            "schemas": _component_schemas(),
-            "messages": {cls.__name__: _message(cls) for cls in EVENTS},
+            "schemas": _component_schemas(events),
+            "messages": {cls.__name__: _message(cls, successors.get(cls.TYPE)) for cls in events},
             "correlationIds": {
                 "saga": {
                     "description": "Shared by a command and every event it caused.",

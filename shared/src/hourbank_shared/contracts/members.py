@@ -14,6 +14,16 @@ class MemberEvent(Event):
     KEY = "member_id"
 
     member_id: UUID = Field(description="The member (Kafka key).")
+    sequence: int | None = Field(
+        None,
+        ge=0,
+        description=(
+            "The member's version after this event (0 at registration): a reader applies a"
+            " suspension or reactivation only if its sequence is higher than the last one it"
+            " applied, so a replay or reordering cannot roll the status back. Absent on events"
+            " published before it was introduced."
+        ),
+    )
 
 
 class MemberRegistered(MemberEvent):

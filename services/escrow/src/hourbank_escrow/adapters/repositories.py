@@ -64,6 +64,7 @@ class SqlAccounts:
                 "escrowed": account.escrowed,
                 "credit_limit": account.credit_limit,
                 "status": account.status.value,
+                "status_sequence": account.status_sequence,
                 "version": account.version,
             }
             loaded_version = self._loaded.get(account.ref)
@@ -157,6 +158,7 @@ def account_from_row(row: Row[tuple[object, ...]]) -> Account:
         escrowed=m["escrowed"],
         credit_limit=m["credit_limit"],
         status=AccountStatus(m["status"]),
+        status_sequence=m["status_sequence"],
         version=m["version"],
     )
 

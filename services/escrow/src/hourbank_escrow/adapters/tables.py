@@ -36,6 +36,8 @@ accounts = Table(
     hours_column("escrowed"),
     hours_column("credit_limit"),
     Column("status", Text, nullable=False),
+    # the member's version that set `status`: an older suspension or reactivation is ignored
+    Column("status_sequence", Integer),
     Column("version", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint("member_id IS NULL OR ref = member_id::text", name="accounts_ref_is_member"),

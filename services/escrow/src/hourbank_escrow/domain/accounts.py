@@ -52,6 +52,8 @@ class Account:
     escrowed: Decimal = ZERO
     credit_limit: Decimal = ZERO
     status: AccountStatus = AccountStatus.ACTIVE
+    status_sequence: int | None = None
+    """The member's version that set `status` (from the members topic)."""
     version: int = 0
     events: list[Event] = field(default_factory=list, repr=False)
 
@@ -86,11 +88,11 @@ class Account:
     def can_go_down_by(self, amount: Decimal) -> bool:
         return self.available - amount >= -self.credit_limit
 
-    def suspend(self) -> Outcome:
-        return self._set_status(AccountStatus.SUSPENDED)
+    def suspend(self, sequence: int | None = None) -> Outcome:
+        return self._set_status(AccountStatus.SUSPENDED, sequence)
 
-    def reactivate(self) -> Outcome:
-        return self._set_status(AccountStatus.ACTIVE)
+    def reactivate(self, sequence: int | None = None) -> Outcome:
+        return self._set_status(AccountStatus.ACTIVE, sequence)
 
     def change_credit_limit(self, credit_limit: Decimal, by_admin_id: UUID) -> Outcome:
         new_limit = non_negative_cents(credit_limit)
@@ -115,11 +117,21 @@ class Account:
         )
         return Outcome.applied()
 
-    def _set_status(self, status: AccountStatus) -> Outcome:
-        if self.status is status:
+    def _set_status(self, status: AccountStatus, sequence: int | None) -> Outcome:
+        """A change older than the one applied last (a replay, or a reordering) is ignored;
+        one without a sequence predates them all."""
+        if self.status_sequence is not None and (
+            sequence is None or sequence <= self.status_sequence
+        ):
+            return Outcome.no_op(
+                f"member version {sequence} is not newer than {self.status_sequence}, applied"
+            )
+        changed = self.status is not status
+        if changed or sequence is not None:
+            self.status, self.status_sequence = status, sequence
+            self.version += 1
+        if not changed:
             return Outcome.no_op(f"the account is already {status}")
-        self.status = status
-        self.version += 1
         return Outcome.applied()
 
 

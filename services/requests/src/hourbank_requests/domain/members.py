@@ -59,6 +59,7 @@ class Member:
                 email=member.email,
                 roles=list(member.roles),
                 registered_at=now,
+                sequence=member.version,
             )
         )
         return member
@@ -86,7 +87,9 @@ class Member:
             )
         self._become(MemberStatus.SUSPENDED)
         self.events.append(
-            MemberSuspended(member_id=self.id, reason=reason, by_admin_id=by_admin_id)
+            MemberSuspended(
+                member_id=self.id, reason=reason, by_admin_id=by_admin_id, sequence=self.version
+            )
         )
 
     def reactivate(self, by_admin_id: UUID) -> None:
@@ -95,7 +98,9 @@ class Member:
                 f"member {self.id} is already {self.status}", member_status=self.status
             )
         self._become(MemberStatus.ACTIVE)
-        self.events.append(MemberReactivated(member_id=self.id, by_admin_id=by_admin_id))
+        self.events.append(
+            MemberReactivated(member_id=self.id, by_admin_id=by_admin_id, sequence=self.version)
+        )
 
     def add_rating(self, score: int) -> None:
         if isinstance(score, bool) or not LOWEST_SCORE <= score <= HIGHEST_SCORE:
