@@ -11,8 +11,9 @@ import asyncio
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-UNLIMITED_SUFFIXES = ("/stream", "/healthz", "/metrics")
-"""Long-lived streams and the operators' probes must never queue behind the API's work."""
+UNLIMITED_SUFFIXES = ("/stream", "/healthz", "/readyz", "/metrics")
+"""Long-lived streams and the operators' probes must never queue behind the API's work (the
+probes use no pooled connection either: see `operational.Readiness`)."""
 
 
 class AdmissionLimit:

@@ -1,5 +1,7 @@
 """RFC 9457 problem details for FastAPI: one exception family, one set of handlers."""
 
+import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -7,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from hourbank_shared.validation import describe_errors
+from hourbank_shared.validation import NAME_SHOWN, describe_errors, shorten
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://hourbank.dev/problems/"
@@ -50,9 +52,23 @@ class ServiceUnavailable(Problem):
     status, title, slug = 503, "Service Unavailable", "unavailable"
 
 
+class ProblemJSON(JSONResponse):
+    """problem+json that renders even text UTF-8 cannot encode (a lone surrogate echoed from
+    the input), as JSON escapes: an error answer must never fail in turn."""
+
+    media_type = PROBLEM_JSON
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return json.dumps(content, separators=(",", ":")).encode()
+
+
 def problem_response(
     status: int, title: str, detail: str, slug: str, instance: str, **extensions: Any
 ) -> JSONResponse:
+    """An RFC 9457 problem: `type` from the slug, `instance` the request's path."""
     body = {
         "type": PROBLEM_BASE + slug,
         "title": title,
@@ -62,7 +78,29 @@ def problem_response(
         **extensions,
     }
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return ProblemJSON(body, status_code=status, headers=headers)
+
+
+def invalid_input_response(
+    errors: Sequence[Mapping[str, Any]], instance: str, whole: str = "request"
+) -> JSONResponse:
+    """422 for pydantic-style errors (`loc`, `msg`, `type`): the detail names each field."""
+    shown = [
+        {
+            "loc": [shorten(p, NAME_SHOWN) if isinstance(p, str) else p for p in e.get("loc", ())],
+            "msg": shorten(str(e.get("msg"))),
+            "type": e.get("type"),
+        }
+        for e in errors
+    ]
+    return problem_response(
+        422,
+        InvalidInput.title,
+        describe_errors(shown, whole),
+        InvalidInput.slug,
+        instance,
+        errors=shown,
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -76,18 +114,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        errors = [
-            {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
-            for e in exc.errors()
-        ]
-        return problem_response(
-            422,
-            "Unprocessable Content",
-            describe_errors(errors, "request"),
-            "invalid-input",
-            request.url.path,
-            errors=errors,
-        )
+        return invalid_input_response(exc.errors(), request.url.path)
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)

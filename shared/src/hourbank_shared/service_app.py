@@ -1,16 +1,20 @@
 """What every service's HTTP API starts from: bearer auth, problem+json for every error,
-`/healthz`, `/readyz` (a database ping) and `/metrics`."""
+text PostgreSQL cannot store refused up front, `/healthz`, `/readyz` (a database ping over a
+connection of its own) and `/metrics`."""
 
 import logging
+from collections.abc import Callable
 from importlib.metadata import version
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
-from sqlalchemy import QueuePool, text
+from sqlalchemy import Engine, QueuePool, create_engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from hourbank_shared import domain_errors as domain
 from hourbank_shared.admission import AdmissionLimit
@@ -29,6 +33,7 @@ from hourbank_shared.errors import (
 )
 from hourbank_shared.operational import install_operational_routes
 from hourbank_shared.settings import ServiceSettings
+from hourbank_shared.text_input import RefuseUnstorableText
 from hourbank_shared.tracing import TraceRequests
 
 log = logging.getLogger(__name__)
@@ -56,6 +61,8 @@ def service_app(
     app.state.token_verifier = TokenVerifier(settings)
     app.state.sessions = sessions
     app.state.clock = clock or SystemClock()
+    # outermost last: admission, then tracing, then the text check right before the routes
+    app.add_middleware(RefuseUnstorableText)
     app.add_middleware(TraceRequests)
     app.add_middleware(AdmissionLimit, limit=admission_limit(sessions))
     install_problem_handlers(app)
@@ -64,12 +71,45 @@ def service_app(
     app.add_exception_handler(PoolTimeout, _database_unavailable)
     app.add_exception_handler(domain.DomainError, _refused_by_the_domain)
 
-    def ready() -> None:
-        with sessions() as session:
-            session.execute(text("SELECT 1"))
-
-    install_operational_routes(app, ready)
+    install_operational_routes(app, database_ping(sessions))
     return app
+
+
+PING_TIMEOUT_SECONDS = 2
+
+
+def database_ping(sessions: sessionmaker[Session]) -> Callable[[], None]:
+    """`SELECT 1` over a connection of its own, never the pool's (see `Readiness`)."""
+    bind = sessions.kw.get("bind")
+    if not isinstance(bind, Engine):
+
+        def pooled_ping() -> None:
+            with sessions() as session:
+                session.execute(text("SELECT 1"))
+
+        return pooled_ping
+    # A new connection each time (at most one a second, and only when probed): no idle
+    # connection is kept for the probes, and the check also covers what a new pooled
+    # connection would need (the server accepts connections).
+    own = create_engine(bind.url, poolclass=NullPool, connect_args=_short_timeouts(bind))
+
+    def ping() -> None:
+        with own.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    return ping
+
+
+def _short_timeouts(engine: Engine) -> dict[str, Any]:
+    """PostgreSQL connection arguments so that a ping fails rather than hangs."""
+    if engine.dialect.name != "postgresql":
+        return {}
+    options = str(engine.url.query.get("options", ""))
+    statement_timeout = f"-c statement_timeout={PING_TIMEOUT_SECONDS * 1000}"
+    return {
+        "connect_timeout": PING_TIMEOUT_SECONDS,
+        "options": f"{options} {statement_timeout}".strip(),
+    }
 
 
 def admission_limit(sessions: sessionmaker[Session]) -> int:

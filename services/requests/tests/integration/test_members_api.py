@@ -133,6 +133,7 @@ def test_registering_writes_member_registered_with_the_tokens_roles(
         "email": "root@example.org",
         "roles": ["admin", "member"],
         "registered_at": "2026-03-01T12:00:00Z",
+        "sequence": 0,
     }
 
 
@@ -227,9 +228,12 @@ def test_an_admin_suspends_and_reactivates_a_member(
         "member_id": str(member),
         "reason": "spam",
         "by_admin_id": str(admin),
+        "sequence": 1,
     }
     assert reactivation["type"] == "hourbank.member.reactivated.v1"
-    assert reactivation["data"] == {"member_id": str(member), "by_admin_id": str(admin)}
+    assert reactivation["data"] == {
+        "member_id": str(member), "by_admin_id": str(admin), "sequence": 2,
+    }  # fmt: skip
 
 
 def test_suspending_a_suspended_member_is_a_conflict(client: TestClient) -> None:
