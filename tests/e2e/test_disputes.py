@@ -4,7 +4,6 @@ resolution settles it exactly, a dismissal resumes the request where it was."""
 from decimal import Decimal
 from typing import Any
 
-import httpx
 import pytest
 
 from hourbank_stack.client import Caller, wait_for
@@ -162,21 +161,21 @@ def test_dismissal_resumes_the_request(pair: Pair, admin: Caller, topics: TopicW
     notified(pair.requester, "DISPUTE_DISMISSED", dispute["id"])
 
 
-def test_a_request_not_yet_accepted_cannot_be_disputed(pair: Pair) -> None:
+def test_a_request_not_yet_accepted_is_refused_by_the_requests_service(pair: Pair) -> None:
+    """The disputes service's view may be behind, so it does not refuse a status that can
+    still become disputable; the requests service, which owns the request, refuses it and the
+    dispute shows REFUSED with the reason."""
     rid = pair.submit("1.00")["id"]
-    body = {"request_id": rid, "type": "NO_SHOW", "description": "too early"}
+    dispute = open_dispute(pair.requester, rid, "NO_SHOW")
+    assert (dispute["status"], dispute["request_confirmed"]) == ("OPEN", False)
 
-    def caught_up() -> httpx.Response | None:
-        """The refusal once the disputes service learnt from the requests topic that the
-        request awaits the provider (404 before it knows the request, INITIATED before)."""
-        response = pair.requester.send("POST", "/v1/disputes", body)
-        lagging = response.status_code == 404 or (
-            response.status_code == 409 and response.json().get("current_status") == "INITIATED"
-        )
-        return None if lagging else response
+    def refused() -> dict[str, Any] | None:
+        seen: dict[str, Any] = pair.requester.get(f"/v1/disputes/{dispute['id']}")
+        return seen if seen["status"] == "REFUSED" else None
 
-    refused = wait_for(caught_up, "the disputes service to know the request")
-    assert problem(refused, 409, "AWAITING_RESPONSE")["current_status"] == "AWAITING_RESPONSE"
+    seen = wait_for(refused, "the requests service's refusal")
+    assert "AWAITING_RESPONSE cannot be disputed" in seen["refusal_reason"]
+    assert pair.requester.request(rid)["status"] == "AWAITING_RESPONSE"
 
 
 # Each disputable status, and the action that reaches it.
