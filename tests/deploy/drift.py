@@ -167,7 +167,21 @@ def _environment_of(objects: list[Object], container: Object) -> dict[str, dict[
     plain = {e["name"]: e["value"] for e in container.get("env", []) if "value" in e}
     if plain:
         sources["env"] = plain
+    # a key of a Secret the operator's cluster makes (Strimzi's KafkaUser password)
+    keys = [e["name"] for e in container.get("env", []) if "secretKeyRef" in e.get("valueFrom", {})]
+    if keys:
+        sources["env from Secret keys"] = dict.fromkeys(keys, "stand-in")
     return sources
+
+
+def _mounted_files_stand_in(env: dict[str, str], container: Object) -> dict[str, str]:
+    """A variable naming a file in a mounted volume (Strimzi's cluster CA) names an existing
+    file instead, so the settings' checks of their files pass offline."""
+    mounts = [m["mountPath"].rstrip("/") + "/" for m in container.get("volumeMounts", [])]
+    return {
+        name: __file__ if any(value.startswith(mount) for mount in mounts) else value
+        for name, value in env.items()
+    }
 
 
 def k8s_settings_problems(objects: list[Object]) -> list[str]:
@@ -187,6 +201,7 @@ def k8s_settings_problems(objects: list[Object]) -> list[str]:
             env.update(variables)
         if not any(source.startswith(f"Secret {service}-secrets") for source in sources):
             env[f"HOURBANK_{service.upper()}_DATABASE_URL"] = f"postgresql://db/{service}"
+        env = _mounted_files_stand_in(env, main_container(workload))
         problems += rejected_settings(where, service, env)
     return problems
 
@@ -242,18 +257,20 @@ def route_problems(objects: list[Object]) -> list[str]:
 
 
 def kafka_problems(objects: list[Object]) -> list[str]:
-    """KAFKA_BOOTSTRAP_SERVERS names the Strimzi cluster's bootstrap service and listener."""
+    """KAFKA_BOOTSTRAP_SERVERS names the Strimzi cluster's bootstrap service and the listener
+    of the clients' protocol (TLS or not)."""
     clusters = kind(objects, "Kafka")
     if len(clusters) != 1:
         return [f"expected one Kafka cluster, found {len(clusters)}"]
     cluster = clusters[0]
-    port = next(
-        (lst["port"] for lst in cluster["spec"]["kafka"]["listeners"] if not lst.get("tls")), None
-    )
-    bootstrap = f"{cluster['metadata']['name']}-kafka-bootstrap:{port}"
     shared = [
         c for c in kind(objects, "ConfigMap") if "KAFKA_BOOTSTRAP_SERVERS" in c.get("data", {})
     ]
+    protocols = {c["data"].get("HOURBANK_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT") for c in shared}
+    tls = any(protocol.upper().endswith("SSL") for protocol in protocols)
+    listeners = cluster["spec"]["kafka"]["listeners"]
+    port = next((lst["port"] for lst in listeners if bool(lst.get("tls")) == tls), None)
+    bootstrap = f"{cluster['metadata']['name']}-kafka-bootstrap:{port}"
     return [
         f"ConfigMap {c['metadata']['name']}: KAFKA_BOOTSTRAP_SERVERS is "
         f"{c['data']['KAFKA_BOOTSTRAP_SERVERS']}, the cluster's is {bootstrap}"
@@ -307,6 +324,11 @@ def compose_problems(compose: Object, dev_jwt_secret: str) -> list[str]:
             problems.append(
                 "compose: HOURBANK_JWT_SECRET's default is not the development "
                 "secret `make token`/`make demo` sign with"
+            )
+        if migrate["environment"].get("HOURBANK_DEV_MODE") != "true":
+            problems.append(
+                "compose: HOURBANK_DEV_MODE is not true: the services refuse to start with "
+                "the published development secret"
             )
     databases = services.get("postgres", {}).get("environment", {}).get("HOURBANK_DATABASES", "")
     if sorted(databases.split()) != sorted(SERVICES):

@@ -4,7 +4,7 @@ import copy
 
 import pytest
 
-from hourbank_stack.cli import DEV_JWT_SECRET
+from hourbank_shared.committed_secrets import DEV_JWT_SECRET
 from hourbank_stack.topology import SERVICES
 
 from . import drift
@@ -101,6 +101,8 @@ def test_a_drifted_compose_file_is_caught() -> None:
     ):
         assert expected in problems
     assert "HOURBANK_JWT_SECRET" in "\n".join(drift.compose_problems(compose, "another secret"))
+    del services["requests-migrate"]["environment"]["HOURBANK_DEV_MODE"]
+    assert "HOURBANK_DEV_MODE" in "\n".join(drift.compose_problems(compose, DEV_JWT_SECRET))
 
 
 def test_a_drifted_dockerfile_and_gateway_template_are_caught() -> None:

@@ -12,7 +12,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from hourbank_stack.cli import DEV_JWT_SECRET
+from hourbank_shared.committed_secrets import DEV_JWT_SECRET
 from hourbank_stack.topology import ROLES, SERVICES
 
 from .manifests import (
@@ -32,7 +32,7 @@ from .manifests import (
 # kubernetes-validate knows.
 KUBERNETES_VERSIONS = ("1.30", kubernetes_validate.utils.latest_version())
 
-STRIMZI_KINDS = {"Kafka", "KafkaNodePool", "KafkaTopic"}
+STRIMZI_KINDS = {"Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser"}
 
 
 def _object(required: list[str], properties: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -123,6 +123,50 @@ STRIMZI_SCHEMAS: dict[str, dict[str, Any]] = {
                         "type": "object",
                         "additionalProperties": {"type": ["string", "integer", "boolean"]},
                     },
+                },
+            ),
+        },
+    ),
+    "KafkaUser": _object(
+        ["apiVersion", "metadata", "spec"],
+        {
+            "apiVersion": {"const": "kafka.strimzi.io/v1"},
+            "metadata": _CLUSTER_LABEL,
+            "spec": _object(
+                ["authentication", "authorization"],
+                {
+                    "authentication": _object(
+                        ["type"], {"type": {"enum": ["tls", "tls-external", "scram-sha-512"]}}
+                    ),
+                    "authorization": _object(
+                        ["type", "acls"],
+                        {
+                            "type": {"const": "simple"},
+                            "acls": {
+                                "type": "array",
+                                "items": _object(
+                                    ["resource", "operations"],
+                                    {
+                                        "resource": _object(
+                                            ["type", "name", "patternType"],
+                                            {
+                                                "type": {
+                                                    "enum": [
+                                                        "topic",
+                                                        "group",
+                                                        "cluster",
+                                                        "transactionalId",
+                                                    ]
+                                                },
+                                                "patternType": {"enum": ["literal", "prefix"]},
+                                            },
+                                        ),
+                                        "operations": {"type": "array", "minItems": 1},
+                                    },
+                                ),
+                            },
+                        },
+                    ),
                 },
             ),
         },
@@ -282,8 +326,8 @@ def test_network_policies_fence_every_process_in(overlay: list[Object]) -> None:
         assert any("Egress" in p["spec"]["policyTypes"] for p in policies), name
         egress = [rule for p in policies for rule in p["spec"].get("egress", [])]
         assert all(rule.get("ports") for rule in egress), f"{name}: an egress rule opens every port"
-        # DNS, Kafka, its database; the APIs also HTTPS (prod: the identity provider's JWKS).
-        assert _ports(egress) <= {53, 9092, 5432} | ({443} if api else set()), name
+        # DNS, Kafka (9093: TLS in prod), its database; the APIs also HTTPS (prod: the JWKS).
+        assert _ports(egress) <= {53, 9092, 9093, 5432} | ({443} if api else set()), name
         ingress = [rule for p in policies for rule in p["spec"].get("ingress", [])]
         sources = {
             peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
@@ -317,6 +361,8 @@ def test_prod_checks_rs256_tokens_against_the_jwks_and_serves_tls(
     assert shared["HOURBANK_JWT_JWKS_URL"].startswith("https://")
     assert shared["HOURBANK_JWT_ISSUER"] and shared["HOURBANK_JWT_AUDIENCE"]
     assert kind(prod, "Secret") == [], "prod secrets are the operator's, never in the manifests"
+    dev_mode = [c for c in kind(prod, "ConfigMap") if "HOURBANK_DEV_MODE" in c.get("data", {})]
+    assert dev_mode == [], "prod must refuse to start with a secret committed in the repository"
     (ingress,) = kind(prod, "Ingress")
     hosts = {rule["host"] for rule in ingress["spec"]["rules"]}
     assert hosts and hosts <= {h for tls in ingress["spec"]["tls"] for h in tls["hosts"]}
@@ -336,5 +382,6 @@ def test_dev_signs_with_the_development_secret_and_runs_one_of_each(
     assert set(secrets) == {"hourbank-jwt"} | {f"{s}-secrets" for s in SERVICES}
     signing = base64.b64decode(secrets["hourbank-jwt"]["HOURBANK_JWT_SECRET"]).decode()
     assert signing == DEV_JWT_SECRET, "`make token` must sign tokens the dev cluster accepts"
+    assert _config(dev, "hourbank-")["HOURBANK_DEV_MODE"] == "true", "else it refuses that secret"
     for deployment in ours(dev, "Deployment"):
         assert deployment["spec"].get("replicas", 1) == 1, deployment["metadata"]["name"]

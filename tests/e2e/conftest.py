@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from hourbank_stack.cli import DEV_JWT_SECRET
+from hourbank_shared.committed_secrets import DEV_JWT_SECRET
 from hourbank_stack.client import Caller, Gateway
 from hourbank_stack.supervisor import running_stack
 

@@ -20,7 +20,13 @@ def test_welcome_bonus_is_granted_exactly_once(gateway: Gateway, topics: TopicWa
     again = member.send("POST", "/v1/members", {"display_name": "newcomer again"})
     problem(again, 409, "already registered")
 
-    topics.expect(topic.MEMBERS, str(member.id), ["hourbank.member.registered.v1"])
+    v1, _ = topics.expect(
+        topic.MEMBERS,
+        str(member.id),
+        ["hourbank.member.registered.v1", "hourbank.member.registered.v2"],
+    )
+    assert v1["data"]["email"] is None, "no contact data on a public topic"
+    topics.expect(topic.MEMBER_CONTACTS, str(member.id), ["hourbank.member.contact_changed.v1"])
     _, bonus = topics.expect(
         topic.LEDGER,
         str(member.id),
@@ -74,7 +80,8 @@ def test_credit_limit_lets_available_go_below_zero(
     gateway: Gateway, admin: Caller, topics: TopicWatch
 ) -> None:
     pair = make_pair(gateway)
-    limit = admin.put(f"/v1/accounts/{pair.requester.id}/credit-limit", {"credit_limit": "1.00"})
+    path = f"/v1/accounts/{pair.requester.id}/credit-limit"
+    limit = admin.put(path, {"credit_limit": "1.00", "reason": "a trusted neighbour"})
     assert limit["credit_limit"] == "1.00"
     changed = topics.expect(
         topic.LEDGER,

@@ -144,10 +144,10 @@ def test_members_are_kept_off_admin_routes(pair: Pair) -> None:
     attempts: list[tuple[str, str, Any]] = [
         ("GET", f"/v1/accounts/{other.id}", None),
         ("POST", f"/v1/accounts/{member.id}/adjustments", {"amount": "5.00", "reason": "me"}),
-        ("PUT", f"/v1/accounts/{member.id}/credit-limit", {"credit_limit": "100.00"}),
+        ("PUT", f"/v1/accounts/{member.id}/credit-limit", {"credit_limit": "9.00", "reason": "x"}),
         ("GET", "/v1/ledger/reconciliation", None),
         ("POST", f"/v1/members/{other.id}/suspend", {"reason": "I do not like them"}),
-        ("POST", f"/v1/members/{other.id}/reactivate", None),
+        ("POST", f"/v1/members/{other.id}/reactivate", {"reason": "I like them again"}),
         ("POST", f"/v1/disputes/{dispute_id}/assign", None),
         ("POST", f"/v1/disputes/{dispute_id}/resolve", {"resolution": "SPLIT", "note": "x"}),
         ("POST", f"/v1/disputes/{dispute_id}/dismiss", {"note": "x"}),

@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,7 +25,8 @@ from hourbank_disputes.adapters import tables as dispute_tables
 from hourbank_disputes.api.app import create_app as disputes_app
 from hourbank_disputes.bootstrap import Disputes
 from hourbank_disputes.bootstrap import bootstrap as disputes_bootstrap
-from hourbank_disputes.consumers import disputes_consumer
+from hourbank_disputes.consumers import TOPICS as DISPUTES_TOPICS
+from hourbank_disputes.consumers import routes as disputes_routes
 from hourbank_disputes.settings import DisputesSettings
 from hourbank_escrow.adapters import tables as escrow_tables
 from hourbank_escrow.bootstrap import Escrow
@@ -37,7 +38,8 @@ from hourbank_escrow.settings import EscrowSettings
 from hourbank_requests.adapters import tables as request_tables
 from hourbank_requests.bootstrap import Requests
 from hourbank_requests.bootstrap import bootstrap as requests_bootstrap
-from hourbank_requests.consumers import requests_consumer
+from hourbank_requests.consumers import TOPICS as REQUESTS_TOPICS
+from hourbank_requests.consumers import routes as requests_routes
 from hourbank_requests.deadlines import run_deadlines
 from hourbank_requests.domain.members import Member
 from hourbank_requests.domain.offerings import Offering, Terms
@@ -48,9 +50,10 @@ from hourbank_shared.auth.devtoken import dev_token
 from hourbank_shared.clock import BusinessTime
 from hourbank_shared.consumer import ConsumerRunner, Handler
 from hourbank_shared.contracts.enums import RequestStatus
-from hourbank_shared.contracts.requests import RequestSubmitted
+from hourbank_shared.contracts.requests import RequestAccepted, RequestSubmitted
 from hourbank_shared.envelope import Envelope
 from hourbank_shared.kafka import ensure_topics
+from hourbank_shared.kafka_security import KafkaSecurity
 from hourbank_shared.migrations import upgrade
 from hourbank_shared.process import run_relay
 from hourbank_shared.testing.infra import Infra, fresh_database
@@ -72,6 +75,24 @@ class Saga:
     """The escrow consumer's group, which names its dead-letter and replay topics."""
     failing_requesters: set[uuid.UUID] = field(default_factory=set)
     """Members whose `request.submitted` escrow's handler fails on (so it is dead-lettered)."""
+    failing_acceptances: set[uuid.UUID] = field(default_factory=set)
+    """Requests whose `request.accepted` the disputes consumer fails on."""
+
+    @property
+    def disputes_group(self) -> str:
+        return self.escrow_group.replace("escrow-", "disputes-", 1)
+
+    def projection_sequence(self, request_id: uuid.UUID) -> int | None:
+        p = dispute_tables.request_projection
+        query = select(p.c.sequence).where(p.c.request_id == request_id)
+        with self.disputes.sessions() as session:
+            return session.execute(query).scalar()
+
+    def disputes_handled(self, event_id: str) -> bool:
+        inbox = dispute_tables.inbox
+        query = select(inbox.c.event_id).where(inbox.c.event_id == uuid.UUID(event_id))
+        with self.disputes.sessions() as session:
+            return session.execute(query).first() is not None
 
     def hold(self, request_id: uuid.UUID) -> tuple[str | None, str | None] | None:
         """(status, tombstone) of the request's hold in escrow; None if escrow has none."""
@@ -222,13 +243,12 @@ class Saga:
             time.sleep(0.05)
 
 
-def failing_on(failing: set[uuid.UUID], route: Handler) -> Handler:
-    """The route, failing every attempt on the submissions of the members in `failing` (as a
-    bug in the handler would)."""
+def failing_on(fails: Callable[[object], bool], route: Handler) -> Handler:
+    """The route, failing every attempt on the events `fails` picks (as a bug would)."""
 
     def handle(envelope: Envelope, event: object) -> None:
-        if isinstance(event, RequestSubmitted) and event.requester_id in failing:
-            raise RuntimeError(f"injected failure on {event.request_id}")
+        if fails(event):
+            raise RuntimeError(f"injected failure on {envelope.type} {envelope.subject}")
         route(envelope, event)
 
     return handle
@@ -236,12 +256,21 @@ def failing_on(failing: set[uuid.UUID], route: Handler) -> Handler:
 
 @contextmanager
 def running_saga(
-    infra: Infra, time_scale: float, escrow_answer_seconds: float = 300
+    infra: Infra,
+    time_scale: float,
+    escrow_answer_seconds: float = 300,
+    principals: Mapping[str, KafkaSecurity] | None = None,
 ) -> Iterator[Saga]:
+    """`principals`: how each service (and `admin`, who creates the topics) authenticates to
+    `infra.bootstrap`; None: the `HOURBANK_KAFKA_…` settings of the environment."""
+
+    def security(name: str) -> KafkaSecurity | None:
+        return principals[name] if principals is not None else None
+
     if running_stack() is not None:
         command = [sys.executable, "-m", "hourbank_stack", "stop"]
         subprocess.run(command, check=True, timeout=180)
-    ensure_topics(infra.bootstrap, all_specs())
+    ensure_topics(infra.bootstrap, all_specs(), security=security("admin"))
     with ExitStack() as stack:
         requests_url = stack.enter_context(fresh_database(infra, "saga_requests"))
         escrow_url = stack.enter_context(fresh_database(infra, "saga_escrow"))
@@ -264,10 +293,24 @@ def running_saga(
         suffix = uuid.uuid4().hex[:8]
         failing: set[uuid.UUID] = set()
         routes = escrow_routes(escrow.context)
-        routes[RequestSubmitted.TYPE] = failing_on(failing, routes[RequestSubmitted.TYPE])
+        routes[RequestSubmitted.TYPE] = failing_on(
+            lambda e: isinstance(e, RequestSubmitted) and e.requester_id in failing,
+            routes[RequestSubmitted.TYPE],
+        )
+        failing_acceptances: set[uuid.UUID] = set()
+        projection_routes = disputes_routes(disputes.context)
+        projection_routes[RequestAccepted.TYPE] = failing_on(
+            lambda e: isinstance(e, RequestAccepted) and e.request_id in failing_acceptances,
+            projection_routes[RequestAccepted.TYPE],
+        )
         consumers = [
-            requests_consumer(
-                requests.context, infra.bootstrap, group=f"requests-{suffix}", from_end=True
+            ConsumerRunner(
+                name=f"requests-{suffix}",
+                bootstrap=infra.bootstrap,
+                topics=REQUESTS_TOPICS,
+                routes=requests_routes(requests.context),
+                from_end=True,
+                security=security("requests"),
             ),
             ConsumerRunner(
                 name=f"escrow-{suffix}",
@@ -275,16 +318,24 @@ def running_saga(
                 topics=ESCROW_TOPICS,
                 routes=routes,
                 from_end=True,
+                security=security("escrow"),
             ),
-            disputes_consumer(
-                disputes.context, infra.bootstrap, group=f"disputes-{suffix}", from_end=True
+            ConsumerRunner(
+                name=f"disputes-{suffix}",
+                bootstrap=infra.bootstrap,
+                topics=DISPUTES_TOPICS,
+                routes=projection_routes,
+                from_end=True,
+                security=security("disputes"),
             ),
         ]
         stop = threading.Event()
         workers = [threading.Thread(target=c.run, args=(stop,)) for c in consumers]
         workers += [
             threading.Thread(
-                target=run_relay, args=(f"{name}-{suffix}", url, infra.bootstrap, stop)
+                target=run_relay,
+                args=(f"{name}-{suffix}", url, infra.bootstrap, stop),
+                kwargs={"security": security(name)},
             )
             for name, url in urls.items()
         ]
@@ -294,7 +345,10 @@ def running_saga(
         try:
             for consumer in consumers:
                 assert consumer.assigned.wait(60), f"{consumer.name} got no partitions"
-            yield Saga(requests, escrow, disputes, infra.bootstrap, f"escrow-{suffix}", failing)
+            yield Saga(
+                requests, escrow, disputes, infra.bootstrap, f"escrow-{suffix}", failing,
+                failing_acceptances,
+            )  # fmt: skip
         finally:
             stop.set()
             for worker in workers:

@@ -15,6 +15,7 @@ from hourbank_shared.contracts.disputes import DisputeDismissed, DisputeOpened, 
 from hourbank_shared.contracts.enums import DisputeResolution, DisputeStatus, DisputeType
 from hourbank_shared.contracts.enums import RequestStatus as S
 from hourbank_shared.envelope import Envelope
+from hourbank_shared.kafka import base_config
 from hourbank_shared.testing.infra import Infra
 
 from .harness import D, Saga, running_saga
@@ -28,7 +29,7 @@ def saga(infra: Infra) -> Iterator[Saga]:
 
 @pytest.fixture(scope="module")
 def disputes(infra: Infra) -> "Disputes":
-    return Disputes(Producer({"bootstrap.servers": infra.bootstrap}))
+    return Disputes(Producer(base_config(infra.bootstrap, "disputes-stand-in")))
 
 
 class Disputes:

@@ -12,7 +12,7 @@ from hourbank_shared.contracts.enums import RequestStatus as S
 from hourbank_shared.dlq import DeadLetter, dead_letters, replay
 from hourbank_shared.testing.infra import Infra
 
-from .harness import Saga, running_saga
+from .harness import D, Saga, running_saga
 
 ANSWER_SECONDS = 3.0
 
@@ -54,7 +54,7 @@ def test_a_dead_lettered_submission_expires_and_its_replay_holds_nothing(saga: S
     assert ("EXPIRED", "ESCROW_ANSWER_DEADLINE_PASSED", "system") in saga.history(request)
     # escrow had held nothing: the expiry leaves a tombstone that refuses a late hold
     saga._until(lambda: saga.hold(request) == (None, "ENDED_BEFORE_HOLD"), "the tombstone")
-    assert saga.balance(alice) == (3, 3, 0)
+    assert saga.balance(alice) == (D("3.00"), D("3.00"), D("0.00"))
     assert saga.reconciled()
 
     # the one-open-request rule no longer blocks Alice from the offering
@@ -79,5 +79,32 @@ def test_the_requester_cancels_a_submission_escrow_never_answered(saga: Saga) ->
     replay(saga.bootstrap, saga.escrow_group, [letter.position])
     event_id = letter.header("dlq.event_id")
     saga._until(lambda: saga.escrow_handled(event_id), "escrow to handle the replay", 60)
-    assert saga.balance(alice) == (3, 3, 0)
+    assert saga.balance(alice) == (D("3.00"), D("3.00"), D("0.00"))
     assert saga.reconciled()
+
+
+def test_replaying_an_old_dead_letter_does_not_roll_the_projection_back(saga: Saga) -> None:
+    alice, bob = saga.register("Alice"), saga.register("Bob")
+    request = saga.submit(alice, saga.offering(bob), "1.00")
+    saga.wait_status(request, S.AWAITING_RESPONSE)
+    by_alice, by_bob, t = Caller(alice), Caller(bob), saga.time
+    saga.failing_acceptances.add(request)
+    saga.act(request, lambda r: r.accept(by_bob, t))  # sequence 3, dead-lettered by disputes
+    saga.act(request, lambda r: r.report_start(by_bob, t))
+    saga.act(request, lambda r: r.confirm_start(by_alice, t))  # sequence 5
+    saga._until(lambda: saga.projection_sequence(request) == 5, "the projection at IN_PROGRESS")
+    saga.failing_acceptances.discard(request)
+    letters = [
+        letter
+        for letter in dead_letters(saga.bootstrap, saga.disputes_group)
+        if letter.key == str(request)
+    ]
+    assert [letter.header("dlq.event_type") for letter in letters] == [
+        "hourbank.request.accepted.v1"
+    ]
+
+    replay(saga.bootstrap, saga.disputes_group, [letters[0].position])
+    event_id = letters[0].header("dlq.event_id")
+    saga._until(lambda: saga.disputes_handled(event_id), "disputes to handle the replay", 60)
+    assert saga.disputes_projection(request) == S.IN_PROGRESS  # not back to ACCEPTED
+    assert saga.projection_sequence(request) == 5

@@ -17,6 +17,7 @@ from hourbank_shared.contracts.enums import (
     RequestStatus,
     TransactionType,
 )
+from hourbank_shared.contracts.member_contacts import MemberContactChanged
 
 AT = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 H = Decimal
@@ -159,12 +160,21 @@ class Story:
         return dsp.DisputeRefused(**d, reason="the request was not in progress")
 
 
-def registered(
-    member: UUID, roles: tuple[str, ...] = ("member",), email: str | None = None
-) -> members.MemberRegistered:
-    return members.MemberRegistered(
-        member_id=member, display_name="Ada", email=email, roles=list(roles), registered_at=AT
+def registered(member: UUID, roles: tuple[str, ...] = ("member",)) -> members.MemberRegisteredV2:
+    return members.MemberRegisteredV2(
+        member_id=member, display_name="Ada", roles=list(roles), registered_at=AT, sequence=0
     )
+
+
+def registered_v1(member: UUID, email: str | None = None) -> members.MemberRegistered:
+    """As published before contact data left the members topic (with `email`), or since."""
+    return members.MemberRegistered(
+        member_id=member, display_name="Ada", email=email, roles=["member"], registered_at=AT
+    )
+
+
+def contact(member: UUID, email: str | None, sequence: int = 0) -> MemberContactChanged:
+    return MemberContactChanged(member_id=member, email=email, sequence=sequence, changed_at=AT)
 
 
 def suspended(member: UUID) -> members.MemberSuspended:

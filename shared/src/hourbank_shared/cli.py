@@ -15,6 +15,7 @@ from hourbank_shared.logs import configure_logging
 from hourbank_shared.migrations import upgrade
 from hourbank_shared.process import run_relay, stop_on_signals
 from hourbank_shared.settings import ServiceSettings
+from hourbank_shared.startup import built_or_exit, refuse_published_secret
 
 Command = Callable[[argparse.Namespace], None]
 
@@ -50,9 +51,10 @@ def service_main(
     if add_arguments is not None:
         add_arguments(parser)
     args = parser.parse_args()
-    service = build()
+    service = built_or_exit(build)
     settings = service.settings
     configure_logging(f"{service.name}-{args.command}", settings.log_level)
+    refuse_published_secret(settings)
     if args.command == "migrate":
         upgrade(service.alembic_ini, settings.database_url)
     elif args.command == "api":

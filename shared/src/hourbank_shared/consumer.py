@@ -26,15 +26,15 @@ from hourbank_shared.contracts.catalog import UnknownEventType, event_class
 from hourbank_shared.envelope import Envelope
 from hourbank_shared.kafka import (
     consumer_config,
-    consumer_specs,
     dlq_topic,
-    ensure_topics,
     header_pairs,
     idempotent_producer_config,
     replay_topic,
     watermarks,
 )
+from hourbank_shared.kafka_security import KafkaSecurity
 from hourbank_shared.logs import correlation
+from hourbank_shared.topics import consumer_topic_specs, create_missing_topics
 from hourbank_shared.validation import describe_errors
 
 log = logging.getLogger(__name__)
@@ -137,9 +137,11 @@ class ConsumerRunner:
         retry: RetryPolicy | None = None,
         instance_id: str | None = None,
         from_end: bool = False,
+        security: KafkaSecurity | None = None,
     ) -> None:
         """`from_end`: a group with no committed offset starts at the end of each partition
-        instead of the beginning (tests on shared topics; a new analytics view)."""
+        instead of the beginning (tests on shared topics; a new analytics view). `security`:
+        how it authenticates; None, the `HOURBANK_KAFKA_…` settings."""
         self.name = name
         self._topics = [*topics, replay_topic(name)]
         self._routes = routes
@@ -149,12 +151,14 @@ class ConsumerRunner:
         self.assigned = threading.Event()
         """Set once partitions are assigned (and positioned)."""
         self._bootstrap = bootstrap
-        self._consumer = Consumer(consumer_config(bootstrap, name, instance_id))
-        self._producer = Producer(idempotent_producer_config(bootstrap, f"{name}-dlq"))
+        self._security = security
+        self._consumer = Consumer(consumer_config(bootstrap, name, instance_id, security))
+        self._producer = Producer(idempotent_producer_config(bootstrap, f"{name}-dlq", security))
 
     def run(self, stop: threading.Event) -> None:
         """Poll and process until `stop` is set, then leave the group cleanly."""
-        ensure_topics(self._bootstrap, consumer_specs(self.name))
+        specs = consumer_topic_specs(self.name)
+        create_missing_topics(self._bootstrap, specs, security=self._security)
         self._consumer.subscribe(self._topics, on_assign=self._on_assign)
         try:
             while not stop.is_set():

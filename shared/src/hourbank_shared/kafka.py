@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
+from hourbank_shared.kafka_security import KafkaSecurity
+
 Config = dict[str, str | int | float | bool]
 
 
@@ -38,14 +40,24 @@ def watermarks(
     raise AssertionError("unreachable")
 
 
-def base_config(bootstrap: str, client_id: str) -> Config:
-    return {"bootstrap.servers": bootstrap, "client.id": client_id}
+def base_config(bootstrap: str, client_id: str, security: KafkaSecurity | None = None) -> Config:
+    """What every client is built from: the brokers, its id, and how it authenticates and
+    encrypts (`security`, else the `HOURBANK_KAFKA_…` settings of the environment)."""
+    security = security if security is not None else KafkaSecurity()
+    return {"bootstrap.servers": bootstrap, "client.id": client_id, **security.client_config()}
 
 
-def transactional_producer_config(bootstrap: str, transactional_id: str) -> Config:
+def transactional_id(relay: str) -> str:
+    """The transactional id of a relay: the same for every instance, so a new one fences."""
+    return f"hourbank-relay-{relay}"
+
+
+def transactional_producer_config(
+    bootstrap: str, transactional_id: str, security: KafkaSecurity | None = None
+) -> Config:
     """Idempotent and transactional: a new instance with the same id fences the old one."""
     return {
-        **base_config(bootstrap, transactional_id),
+        **base_config(bootstrap, transactional_id, security),
         "transactional.id": transactional_id,
         "enable.idempotence": True,
         "acks": "all",
@@ -54,11 +66,22 @@ def transactional_producer_config(bootstrap: str, transactional_id: str) -> Conf
     }
 
 
-def idempotent_producer_config(bootstrap: str, client_id: str) -> Config:
-    return {**base_config(bootstrap, client_id), "enable.idempotence": True, "acks": "all"}
+def idempotent_producer_config(
+    bootstrap: str, client_id: str, security: KafkaSecurity | None = None
+) -> Config:
+    return {
+        **base_config(bootstrap, client_id, security),
+        "enable.idempotence": True,
+        "acks": "all",
+    }
 
 
-def consumer_config(bootstrap: str, group_id: str, instance_id: str | None = None) -> Config:
+def consumer_config(
+    bootstrap: str,
+    group_id: str,
+    instance_id: str | None = None,
+    security: KafkaSecurity | None = None,
+) -> Config:
     """read_committed; offsets are stored by the runner only after the effect committed.
 
     With an `instance_id` (static membership, e.g. the pod name) a restarted process takes
@@ -66,7 +89,7 @@ def consumer_config(bootstrap: str, group_id: str, instance_id: str | None = Non
     """
     static: Config = {"group.instance.id": instance_id} if instance_id else {}
     return {
-        **base_config(bootstrap, group_id),
+        **base_config(bootstrap, group_id, security),
         **static,
         "session.timeout.ms": 10000,
         "group.id": group_id,
@@ -117,9 +140,14 @@ def consumer_specs(consumer: str) -> list[TopicSpec]:
     return [TopicSpec(dlq_topic(consumer), partitions=1), TopicSpec(replay_topic(consumer), 1)]
 
 
-def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec], timeout: float = 30.0) -> None:
+def ensure_topics(
+    bootstrap: str,
+    specs: Iterable[TopicSpec],
+    timeout: float = 30.0,
+    security: KafkaSecurity | None = None,
+) -> None:
     """Create the topics that do not exist yet; existing ones are left as they are."""
-    admin = AdminClient(base_config(bootstrap, "hourbank-topics"))
+    admin = AdminClient(base_config(bootstrap, "hourbank-topics", security))
     wanted = {spec.name: spec for spec in specs}
     existing = set(admin.list_topics(timeout=timeout).topics)
     missing = [
@@ -137,17 +165,24 @@ def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec], timeout: float = 3
                 raise RuntimeError(f"could not create topic {name}: {exc}") from exc
 
 
-def topic_names(bootstrap: str, timeout: float = 30.0) -> set[str]:
-    admin = AdminClient(base_config(bootstrap, "hourbank-topics"))
+def topic_names(
+    bootstrap: str, timeout: float = 30.0, security: KafkaSecurity | None = None
+) -> set[str]:
+    admin = AdminClient(base_config(bootstrap, "hourbank-topics", security))
     return set(admin.list_topics(timeout=timeout).topics)
 
 
-def delete_topics(bootstrap: str, names: Iterable[str], timeout: float = 30.0) -> None:
+def delete_topics(
+    bootstrap: str,
+    names: Iterable[str],
+    timeout: float = 30.0,
+    security: KafkaSecurity | None = None,
+) -> None:
     """Delete topics, waiting for the broker to accept each deletion."""
     names = list(names)
     if not names:
         return
-    admin = AdminClient(base_config(bootstrap, "hourbank-topics"))
+    admin = AdminClient(base_config(bootstrap, "hourbank-topics", security))
     for future in admin.delete_topics(names, operation_timeout=timeout).values():
         future.result(timeout)
 

@@ -7,6 +7,7 @@ import threading
 from sqlalchemy import MetaData
 
 from hourbank_shared.db import make_engine, session_factory
+from hourbank_shared.kafka_security import KafkaSecurity
 from hourbank_shared.outbox import SqlOutboxStore, outbox_table
 from hourbank_shared.relay import metrics
 from hourbank_shared.relay.core import Relay, RelayConfig
@@ -24,12 +25,18 @@ def stop_on_signals() -> threading.Event:
 
 
 def run_relay(
-    name: str, database_url: str, bootstrap: str, stop: threading.Event, batch_size: int = 500
+    name: str,
+    database_url: str,
+    bootstrap: str,
+    stop: threading.Event,
+    batch_size: int = 500,
+    security: KafkaSecurity | None = None,
 ) -> None:
     """Run a service's relay until `stop`; after an error start over (fencing, recovery)."""
     engine = make_engine(database_url, pool_size=2)
     store = SqlOutboxStore(session_factory(engine), outbox_table(MetaData()))
-    relay = Relay(RelayConfig(name, bootstrap, libpq_url(database_url), batch_size), store)
+    config = RelayConfig(name, bootstrap, libpq_url(database_url), batch_size, security=security)
+    relay = Relay(config, store)
     backoff = 0.5
     while not stop.is_set():
         try:

@@ -1,6 +1,6 @@
 """What every service's HTTP API starts from: bearer auth, problem+json for every error,
-text PostgreSQL cannot store refused up front, `/healthz`, `/readyz` (a database ping over a
-connection of its own) and `/metrics`."""
+bodies beyond the route's limit and text PostgreSQL cannot store refused up front, `/healthz`,
+`/readyz` (a database ping over a connection of its own) and `/metrics`."""
 
 import logging
 from collections.abc import Callable
@@ -19,6 +19,7 @@ from sqlalchemy.pool import NullPool
 from hourbank_shared import domain_errors as domain
 from hourbank_shared.admission import AdmissionLimit
 from hourbank_shared.auth import TokenVerifier
+from hourbank_shared.body_limit import LimitRequestBody
 from hourbank_shared.clock import Clock, SystemClock
 from hourbank_shared.db import ConcurrentUpdate
 from hourbank_shared.errors import (
@@ -61,8 +62,10 @@ def service_app(
     app.state.token_verifier = TokenVerifier(settings)
     app.state.sessions = sessions
     app.state.clock = clock or SystemClock()
-    # outermost last: admission, then tracing, then the text check right before the routes
+    # outermost last: admission, then tracing, then the body limit (before anything reads a
+    # body), then the text check right before the routes
     app.add_middleware(RefuseUnstorableText)
+    app.add_middleware(LimitRequestBody, default_limit=settings.max_request_body_bytes)
     app.add_middleware(TraceRequests)
     app.add_middleware(AdmissionLimit, limit=admission_limit(sessions))
     install_problem_handlers(app)

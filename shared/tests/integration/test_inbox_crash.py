@@ -12,6 +12,7 @@ from confluent_kafka import Producer
 
 from hourbank_shared.contracts.members import MemberRegistered
 from hourbank_shared.envelope import Envelope
+from hourbank_shared.kafka import base_config
 from hourbank_shared.settings import libpq_url
 from hourbank_shared.testing.infra import Infra
 
@@ -45,7 +46,7 @@ def test_redelivery_after_a_crash_between_db_commit_and_offset_commit_is_a_no_op
         )
         for m in members
     ]
-    producer = Producer({"bootstrap.servers": infra.bootstrap})
+    producer = Producer(base_config(infra.bootstrap, "inbox-crash-test"))
     for envelope in envelopes:
         producer.produce(topic, key=b"k", value=envelope.to_json())
     producer.flush(10)

@@ -17,18 +17,19 @@ from hourbank_shared.contracts.compat import (
     released_schemas,
 )
 from hourbank_shared.contracts.docs import RELEASED_DIR, differences, render
-from hourbank_shared.contracts.members import MemberRegistered
+from hourbank_shared.contracts.members import MemberRegisteredV2, MemberSuspended
 from hourbank_shared.contracts.schemas import JsonSchema
 
 ROOT = Path(__file__).resolve().parents[3]
 REGISTERED = "hourbank.member.registered.v1"
+SUSPENDED = "hourbank.member.suspended.v1"
 SUBMITTED = "hourbank.request.submitted.v1"
 
 
-class MemberRegisteredV2(MemberRegistered):
-    """A member registered (v2, for the tests only)."""
+class MemberSuspendedV2(MemberSuspended):
+    """An admin suspended a member (v2, for the tests only)."""
 
-    TYPE = "hourbank.member.registered.v2"
+    TYPE = "hourbank.member.suspended.v2"
 
 
 @pytest.fixture
@@ -109,27 +110,37 @@ def test_an_added_optional_field_and_a_new_event_type_pass(
     assert breaking_changes(released, current) == []
 
 
-def _registered_v2(released: dict[str, JsonSchema]) -> JsonSchema:
+def _suspended_v2(released: dict[str, JsonSchema]) -> JsonSchema:
     """The released v1 schema with a breaking change, as it may come in a new version."""
-    schema = copy.deepcopy(released[REGISTERED])
-    schema["x-cloudevents-type"] = MemberRegisteredV2.TYPE
-    schema["properties"]["roles"]["items"] = {"enum": ["member", "admin"], "type": "string"}
-    del schema["properties"]["email"]
+    schema = copy.deepcopy(released[SUSPENDED])
+    schema["x-cloudevents-type"] = MemberSuspendedV2.TYPE
+    del schema["properties"]["reason"]
+    schema["required"].remove("reason")
     return schema
 
 
 def test_a_new_event_version_passes_and_retires_the_old_one_after_a_release(
     released: dict[str, JsonSchema], current: dict[str, JsonSchema]
 ) -> None:
-    current[MemberRegisteredV2.TYPE] = _registered_v2(released)
+    current[MemberSuspendedV2.TYPE] = _suspended_v2(released)
     assert breaking_changes(released, current) == []
 
-    without_v1 = {name: schema for name, schema in current.items() if name != REGISTERED}
+    without_v1 = {name: schema for name, schema in current.items() if name != SUSPENDED}
     [premature] = breaking_changes(released, without_v1)
-    assert premature.event_type == REGISTERED
+    assert premature.event_type == SUSPENDED
     assert "did not ship it as deprecated" in premature.reason
 
     assert breaking_changes(current, without_v1) == [], "v1 was released next to v2"
+
+
+def test_member_registered_v2_drops_the_email_and_v1_keeps_it_optional(
+    current: dict[str, JsonSchema],
+) -> None:
+    v1, v2 = current[REGISTERED], current[MemberRegisteredV2.TYPE]
+    assert "email" not in v2["properties"]
+    assert "email" in v1["properties"] and "email" not in v1["required"]
+    assert {"type": "null"} in v1["properties"]["email"]["anyOf"], "published as null"
+    assert (v2["x-kafka-topic"], v2["x-kafka-key"]) == (v1["x-kafka-topic"], v1["x-kafka-key"])
 
 
 @pytest.mark.parametrize(
@@ -224,15 +235,19 @@ def test_superseded_versions_are_those_with_a_newer_version() -> None:
 
 def test_asyncapi_marks_a_superseded_version_deprecated() -> None:
     messages = document()["components"]["messages"]
-    assert not any("deprecated" in message for message in messages.values())
-
-    built = document((*EVENTS, MemberRegisteredV2))
-    messages = built["components"]["messages"]
-    assert messages["MemberRegistered"]["deprecated"] is True
-    assert MemberRegisteredV2.TYPE in messages["MemberRegistered"]["summary"]
-    assert "deprecated" not in messages["MemberRegisteredV2"]
     assert [name for name, message in messages.items() if "deprecated" in message] == [
         "MemberRegistered"
     ]
-    assert "MemberRegisteredV2" in built["channels"]["members"]["messages"]
-    assert "MemberRegisteredV2" in built["components"]["schemas"]
+    assert MemberRegisteredV2.TYPE in messages["MemberRegistered"]["summary"]
+
+    built = document((*EVENTS, MemberSuspendedV2))
+    messages = built["components"]["messages"]
+    assert messages["MemberSuspended"]["deprecated"] is True
+    assert MemberSuspendedV2.TYPE in messages["MemberSuspended"]["summary"]
+    assert "deprecated" not in messages["MemberSuspendedV2"]
+    assert [name for name, message in messages.items() if "deprecated" in message] == [
+        "MemberRegistered",
+        "MemberSuspended",
+    ]
+    assert "MemberSuspendedV2" in built["channels"]["members"]["messages"]
+    assert "MemberSuspendedV2" in built["components"]["schemas"]

@@ -38,6 +38,7 @@ from hourbank_shared.money import AMOUNT_PATTERN
 
 ROOT = Path(__file__).resolve().parents[3]
 TYPE_RULE = re.compile(r"^hourbank\.[a-z]+(_[a-z]+)*\.[a-z]+(_[a-z]+)*\.v[1-9][0-9]*$")
+TOPIC_RULE = re.compile(r"^hourbank\.(private\.)?[a-z]+(-[a-z]+)*\.v[1-9][0-9]*$")
 BY_TYPE = pytest.mark.parametrize("cls", EVENTS, ids=lambda cls: cls.TYPE)
 ROUND_TRIPS = settings(max_examples=15, deadline=None)
 
@@ -123,7 +124,7 @@ def test_check_names_missing_and_extra_files_and_write_fixes_them(
 def test_event_type_follows_the_contract_rules(cls: type[Event]) -> None:
     assert TYPE_RULE.match(cls.TYPE), f"{cls.TYPE} is not hourbank.<aggregate>.<verb>.vN"
     assert cls.TOPIC in topics.ALL
-    assert cls.TYPE.rsplit(".", 1)[1] == cls.TOPIC.rsplit(".", 1)[1], "type and topic versions"
+    assert TOPIC_RULE.match(cls.TOPIC), f"{cls.TOPIC} is not hourbank.[private.]<name>.vN"
     for name in (cls.KEY, cls.SUBJECT or cls.KEY):
         assert name in cls.model_fields, f"{cls.__name__} has no field {name}"
         assert cls.model_fields[name].annotation is UUID
@@ -248,3 +249,8 @@ def test_asyncapi_document_lists_every_event_on_its_topic() -> None:
         ]
         assert [op["action"] for op in sends] == ["send"]
         assert sends[0]["tags"] == [{"name": f"{service}-service"}]
+    for topic in topics.ALL:
+        channel = document["channels"][channel_id(topic)]
+        private = channel.get("tags") == [{"name": "private"}]
+        assert private == (topic in topics.PRIVATE), topic
+        assert private == channel["description"].startswith("Private, not for analytics"), topic

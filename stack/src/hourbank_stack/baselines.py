@@ -14,7 +14,16 @@ import psycopg
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
-from hourbank_shared.kafka import TopicSpec, delete_topics, ensure_topics, watermarks
+from hourbank_shared.kafka import TopicSpec, base_config, delete_topics, ensure_topics, watermarks
+from hourbank_shared.kafka_security import KafkaSecurity
+from hourbank_shared.settings import redacted_url
+from hourbank_shared.startup import built_or_exit
+
+
+def kafka_settings_or_exit() -> None:
+    """Stop, saying what is wrong, if the `HOURBANK_KAFKA_…` settings every client here uses
+    cannot work."""
+    built_or_exit(KafkaSecurity)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -32,10 +41,11 @@ class Receiver(threading.Thread):
         self.first_at = 0.0
         self._sent_at = sent_at
         self._halt = threading.Event()
+        group = f"bench-{uuid.uuid4().hex}"
         self._consumer = Consumer(
             {
-                "bootstrap.servers": bootstrap,
-                "group.id": f"bench-{uuid.uuid4().hex}",
+                **base_config(bootstrap, group),
+                "group.id": group,
                 "isolation.level": "read_committed",
                 "fetch.wait.max.ms": 5,
                 "enable.auto.commit": False,
@@ -79,7 +89,7 @@ def broker_latency(bootstrap: str, count: int, rate: float) -> list[float]:
     ensure_topics(bootstrap, [TopicSpec(topic, 6)])
     receiver = Receiver(bootstrap, topic, lambda value: float(value))
     receiver.start()
-    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "linger.ms": 0})
+    producer = Producer({**base_config(bootstrap, "bench"), "acks": "all", "linger.ms": 0})
 
     def send(n: int) -> None:
         producer.produce(topic, key=str(n % 60).encode(), value=repr(time.time()).encode())
@@ -112,6 +122,11 @@ def pgbench(admin_url: str, seconds: int = 10, clients: int = 4) -> dict[str, fl
             [binary, "-N", "-T", str(seconds), "-c", str(clients), "-j", "2", url],
             check=True, capture_output=True, text=True,
         )  # fmt: skip
+    except subprocess.CalledProcessError as failed:
+        # its message would show the command line, and the URL's password with it
+        raise RuntimeError(
+            f"pgbench on {redacted_url(url)} failed ({failed.returncode}): {failed.stderr!r}"
+        ) from None
     finally:
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
@@ -142,7 +157,8 @@ def database_commits(admin_url: str) -> int:
 
 def _partitions(bootstrap: str, prefix: str) -> list[TopicPartition]:
     """Every partition of the topics whose names start with `prefix`."""
-    topics = AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=10).topics
+    admin = AdminClient(base_config(bootstrap, "hourbank-baselines"))
+    topics = admin.list_topics(timeout=10).topics
     return [
         TopicPartition(name, p)
         for name, meta in topics.items()
@@ -154,7 +170,8 @@ def _partitions(bootstrap: str, prefix: str) -> list[TopicPartition]:
 def kafka_records(bootstrap: str, prefix: str = "hourbank.") -> int:
     """The sum of end offsets of HourBank's topics (events, relay checkpoints, DLQs and
     transaction markers: every record the broker stored for us)."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"ends-{uuid.uuid4().hex}"})
+    group = f"ends-{uuid.uuid4().hex}"
+    consumer = Consumer({**base_config(bootstrap, group), "group.id": group})
     try:
         return sum(watermarks(consumer, tp)[1] for tp in _partitions(bootstrap, prefix))
     finally:
@@ -170,7 +187,7 @@ def consumer_lag(
     partitions = _partitions(bootstrap, prefix)
     lags: dict[str, int] = {}
     for group in groups:
-        consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group})
+        consumer = Consumer({**base_config(bootstrap, group), "group.id": group})
         try:
             lags[group] = sum(
                 watermarks(consumer, tp)[1] - tp.offset

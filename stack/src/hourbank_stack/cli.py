@@ -13,6 +13,7 @@ from pathlib import Path
 from types import FrameType
 
 from hourbank_shared.auth.devtoken import dev_token
+from hourbank_shared.committed_secrets import DEV_JWT_SECRET
 from hourbank_stack import gateway
 from hourbank_stack.supervisor import (
     StartFailed,
@@ -26,7 +27,6 @@ from hourbank_stack.topology import GATEWAY_PORT, ROLES, SERVICES
 
 REPO = gateway.REPO
 INFRA = REPO / "infra/hb-infra"
-DEV_JWT_SECRET = "hourbank-development-secret-change-me-0123456789"  # noqa: S105 (development)
 BIN = Path(sys.executable).parent
 
 
@@ -44,13 +44,15 @@ def step(message: str) -> None:
 
 
 def development_env(time_scale: float | None = None) -> dict[str, str]:
-    """This process's environment plus the local infrastructure's and the development secret."""
+    """This process's environment plus the local infrastructure's, the development secret and
+    the development mode that lets the services start with it."""
     env = dict(os.environ)
     out = subprocess.run([str(INFRA), "env"], capture_output=True, text=True, check=True).stdout
     for line in out.splitlines():
         name, _, value = line.removeprefix("export ").partition("=")
         env[name] = value
     env.setdefault("HOURBANK_JWT_SECRET", DEV_JWT_SECRET)
+    env["HOURBANK_DEV_MODE"] = "true"
     if time_scale is not None:
         env["HOURBANK_TIME_SCALE"] = repr(time_scale)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"

@@ -21,6 +21,8 @@ from typing import Any
 
 import psutil
 
+from hourbank_shared.kafka_security import KafkaSecurity
+from hourbank_shared.startup import built_or_exit
 from hourbank_shared.topic_reader import end_offsets, read_all
 from hourbank_stack.lifecycle import KINDS, Api, Member, Outcome, Pair, lifecycle
 from hourbank_stack.supervisor import listening, read_state
@@ -278,6 +280,7 @@ def main(plan: Plan, base_url: str, secret: str, env: dict[str, str], infra: str
     state = read_state()
     if not state or not state.get("ready"):
         raise SystemExit("hourbank faults: the system is not running (`make start` first)")
+    built_or_exit(KafkaSecurity)  # its topic readers: a wrong Kafka setup said before any kill
     report = asyncio.run(run(plan, base_url, secret, env, infra))
     print("\nKilled and restarted:")
     print("\n".join(report.events))

@@ -81,10 +81,18 @@ class Api:
         self.patience = patience
         self.retries: Counter[str] = Counter()
         self.calls = 0
+        self._second_admin: Member | None = None
 
     def member(self, *, admin: bool = False) -> Member:
         member_id = uuid.uuid4()
         return Member(member_id, dev_token(member_id, self.secret, admin=admin))
+
+    @property
+    def second_admin(self) -> Member:
+        """The admin who approves adjustments another admin asked for (never their own)."""
+        if self._second_admin is None:
+            self._second_admin = self.member(admin=True)
+        return self._second_admin
 
     async def call(
         self, who: Member, method: str, path: str, body: Any = None, *, keyed: bool = True
@@ -144,7 +152,10 @@ class Api:
             await self._account_open(member)
         if Decimal(top_up) > 0:
             body = {"amount": top_up, "reason": "load test budget"}
-            await self.call(admin, "POST", f"/v1/accounts/{requester.id}/adjustments", body)
+            done = await self.call(admin, "POST", f"/v1/accounts/{requester.id}/adjustments", body)
+            if done.get("status") == "PENDING":  # above the threshold: a second admin approves
+                approve = f"/v1/ledger/adjustments/{done['id']}/approve"
+                await self.call(self.second_admin, "POST", approve)
         return Pair(requester, provider, offering["id"])
 
     async def _account_open(self, member: Member, timeout: float = 60) -> None:

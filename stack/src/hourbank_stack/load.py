@@ -213,6 +213,7 @@ async def idle_commit_rate(admin_url: str, window: float = 5.0) -> float:
 
 
 async def run(args: Any, env: dict[str, str], base_url: str, secret: str) -> dict[str, Any]:
+    baselines.kafka_settings_or_exit()
     report: dict[str, Any] = {"machine": machine(), "settings": vars(args) | {"base_url": base_url}}
     print("▸ waiting for every consumer to catch up", file=sys.stderr)
     await drain(env["KAFKA_BOOTSTRAP_SERVERS"])

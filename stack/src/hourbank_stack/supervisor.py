@@ -23,6 +23,7 @@ import httpx
 from confluent_kafka import ConsumerGroupState, KafkaException
 from confluent_kafka.admin import AdminClient
 
+from hourbank_shared.kafka import base_config
 from hourbank_stack import gateway
 from hourbank_stack.topology import GATEWAY_PORT, ROLES, Role
 
@@ -134,7 +135,7 @@ class Supervisor:
         """A consumer process answers before its group has its partitions (on a fresh broker
         the offsets topic is created first, seconds on this machine): wait until every group
         is stable with a member, so the first request is not left waiting."""
-        admin = AdminClient({"bootstrap.servers": self.env["KAFKA_BOOTSTRAP_SERVERS"]})
+        admin = AdminClient(base_config(self.env["KAFKA_BOOTSTRAP_SERVERS"], "hourbank-stack"))
         waiting = set(CONSUMER_GROUPS)
         while waiting:
             for group, future in admin.describe_consumer_groups(sorted(waiting)).items():

@@ -7,7 +7,12 @@ from hourbank_escrow import handlers as h
 from hourbank_shared.consumer import ConsumerRunner, Handler
 from hourbank_shared.contracts import topics
 from hourbank_shared.contracts.disputes import DisputeDismissed, DisputeResolved
-from hourbank_shared.contracts.members import MemberReactivated, MemberRegistered, MemberSuspended
+from hourbank_shared.contracts.members import (
+    MemberReactivated,
+    MemberRegistered,
+    MemberRegisteredV2,
+    MemberSuspended,
+)
 from hourbank_shared.contracts.requests import (
     RequestCancelled,
     RequestCompleted,
@@ -22,7 +27,9 @@ from hourbank_shared.envelope import Envelope
 TOPICS = (topics.MEMBERS, topics.REQUESTS, topics.DISPUTES)
 
 REACTIONS: dict[str, Callable[[h.Context, Envelope, Any], None]] = {
+    # v1 and v2 of one registration arrive together; opening the account is idempotent
     MemberRegistered.TYPE: h.when_member_registered,
+    MemberRegisteredV2.TYPE: h.when_member_registered,
     MemberSuspended.TYPE: h.when_member_suspended,
     MemberReactivated.TYPE: h.when_member_reactivated,
     RequestSubmitted.TYPE: h.when_request_submitted,

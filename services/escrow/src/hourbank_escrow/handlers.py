@@ -8,13 +8,18 @@ from decimal import Decimal
 from typing import Protocol
 from uuid import UUID
 
-from hourbank_escrow.domain import Account, Hold, Ledger, Outcome, open_account
+from hourbank_escrow.domain import Account, AdminOrder, Hold, Ledger, Outcome, open_account
 from hourbank_escrow.domain.outcomes import Result
 from hourbank_escrow.unit_of_work import SqlUnitOfWork
 from hourbank_shared.clock import Clock
 from hourbank_shared.contracts.disputes import DisputeDismissed, DisputeResolved
 from hourbank_shared.contracts.enums import DisputeResolution
-from hourbank_shared.contracts.members import MemberReactivated, MemberRegistered, MemberSuspended
+from hourbank_shared.contracts.members import (
+    MemberReactivated,
+    MemberRegistered,
+    MemberRegisteredV2,
+    MemberSuspended,
+)
 from hourbank_shared.contracts.requests import (
     RequestCancelled,
     RequestCompleted,
@@ -98,7 +103,9 @@ def _on_account(member_id: UUID, act: Callable[[Account], Outcome]) -> Callable[
     return run
 
 
-def when_member_registered(ctx: Context, envelope: Envelope, event: MemberRegistered) -> None:
+def when_member_registered(
+    ctx: Context, envelope: Envelope, event: MemberRegistered | MemberRegisteredV2
+) -> None:
     on_accounts(
         ctx,
         envelope,
@@ -158,9 +165,11 @@ def when_dispute_resolved(ctx: Context, envelope: Envelope, event: DisputeResolv
     # Only a SPLIT names the provider's part; the refund is always what is left of the hold,
     # which escrow knows better than the disputes service's copy of the amount.
     split = event.provider_amount if event.resolution is DisputeResolution.SPLIT else None
-    on_hold(
-        ctx,
-        envelope,
-        event,
-        lambda hold, ledger: hold.settle(event.dispute_id, event.resolution, ledger, split),
-    )
+    admin = AdminOrder(event.admin_id)
+
+    def settle(hold: Hold, ledger: Ledger) -> Outcome:
+        return hold.settle(
+            event.dispute_id, event.resolution, ledger, split, decided_by=admin, note=event.note
+        )
+
+    on_hold(ctx, envelope, event, settle)

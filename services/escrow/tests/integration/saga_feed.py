@@ -19,7 +19,7 @@ from hourbank_escrow.consumers import TOPICS, escrow_consumer
 from hourbank_escrow.settings import EscrowSettings
 from hourbank_shared.contracts.base import Event
 from hourbank_shared.envelope import Envelope
-from hourbank_shared.kafka import TopicSpec, ensure_topics
+from hourbank_shared.kafka import TopicSpec, base_config, ensure_topics
 from hourbank_shared.migrations import upgrade
 
 ALEMBIC_INI = Path(__file__).parents[2] / "alembic.ini"
@@ -46,7 +46,7 @@ class Feed:
         suffix = uuid.uuid4().hex[:8]
         self.topics = {topic: f"{topic}.{suffix}" for topic in TOPICS}
         ensure_topics(self.bootstrap, [TopicSpec(name, 3) for name in self.topics.values()])
-        self._producer = Producer({"bootstrap.servers": self.bootstrap})
+        self._producer = Producer(base_config(self.bootstrap, "saga-feed"))
 
     def send(self, event: Event, *, again: Envelope | None = None) -> Envelope:
         """Publish `event` (or redeliver `again`) and wait until escrow has handled it."""

@@ -13,7 +13,7 @@ from hourbank_shared.contracts.enums import (
     Party,
     RequestStatus,
 )
-from hourbank_shared.contracts.members import MemberRegistered, MemberSuspended
+from hourbank_shared.contracts.members import MemberRegistered, MemberRegisteredV2, MemberSuspended
 from hourbank_shared.contracts.requests import (
     RequestCancelled,
     RequestCompleted,
@@ -34,6 +34,16 @@ def registered(member_id: uuid.UUID) -> MemberRegistered:
         display_name="member",
         roles=["member"],
         registered_at=datetime.now(UTC),
+    )
+
+
+def registered_v2(member_id: uuid.UUID) -> MemberRegisteredV2:
+    return MemberRegisteredV2(
+        member_id=member_id,
+        display_name="member",
+        roles=["member"],
+        registered_at=datetime.now(UTC),
+        sequence=0,
     )
 
 

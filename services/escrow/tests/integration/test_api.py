@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hourbank_escrow.adapters import tables
 from hourbank_escrow.api import create_app
-from hourbank_escrow.domain import Hold, Ledger, Result, adjust_balance, open_account
+from hourbank_escrow.domain import AdminOrder, Hold, Ledger, Result, adjust_balance, open_account
 from hourbank_escrow.settings import EscrowSettings
 from hourbank_escrow.unit_of_work import SqlUnitOfWork
 from hourbank_shared.auth.devtoken import dev_token
@@ -54,7 +54,8 @@ class Bank:
     def adjust(self, member_id: UUID, amount: str) -> None:
         with SqlUnitOfWork(self.sessions) as uow:
             ledger = Ledger(uow.accounts.lock([member_id]), now=NOW)
-            outcome = adjust_balance(member_id, Decimal(amount), "test", ledger)
+            order = AdminOrder(uuid4())
+            outcome = adjust_balance(member_id, Decimal(amount), "test", ledger, ordered_by=order)
             assert outcome.result is Result.APPLIED
             uow.save(ledger)
             uow.commit()
@@ -197,7 +198,7 @@ def test_members_may_not_use_admin_routes(client: TestClient, bank: Bank) -> Non
     calls = [
         ("GET", f"/v1/accounts/{member}", None),
         ("POST", f"/v1/accounts/{member}/adjustments", {"amount": "1.00", "reason": "me"}),
-        ("PUT", f"/v1/accounts/{member}/credit-limit", {"credit_limit": "5.00"}),
+        ("PUT", f"/v1/accounts/{member}/credit-limit", {"credit_limit": "5.00", "reason": "me"}),
         ("GET", "/v1/ledger/reconciliation", None),
     ]
 
@@ -295,10 +296,10 @@ def test_an_admin_changes_a_credit_limit(client: TestClient, bank: Bank) -> None
     member = bank.open(uuid4())
     url = f"/v1/accounts/{member}/credit-limit"
 
-    changed = client.put(url, json={"credit_limit": "4.00"}, headers=ADMIN)
+    changed = client.put(url, json={"credit_limit": "4.00", "reason": "new roof"}, headers=ADMIN)
     deduction = adjustment(client, member, "-6.00")
-    refused = client.put(url, json={"credit_limit": "2.00"}, headers=ADMIN)
-    negative = client.put(url, json={"credit_limit": "-1.00"}, headers=ADMIN)
+    refused = client.put(url, json={"credit_limit": "2.00", "reason": "x"}, headers=ADMIN)
+    negative = client.put(url, json={"credit_limit": "-1.00", "reason": "x"}, headers=ADMIN)
 
     assert changed.status_code == 200
     assert changed.json()["credit_limit"] == "4.00"
@@ -317,7 +318,8 @@ def test_reconciliation_is_ok_after_all_that(client: TestClient, bank: Bank) -> 
     adjustment(client, member, "2.00", **{"Idempotency-Key": "a"})
     adjustment(client, member, "2.00", **{"Idempotency-Key": "a"})
     adjustment(client, provider, "-3.00")
-    client.put(f"/v1/accounts/{member}/credit-limit", json={"credit_limit": "1.00"}, headers=ADMIN)
+    limit = {"credit_limit": "1.00", "reason": "x"}
+    client.put(f"/v1/accounts/{member}/credit-limit", json=limit, headers=ADMIN)
 
     response = client.get("/v1/ledger/reconciliation", headers=ADMIN)
 

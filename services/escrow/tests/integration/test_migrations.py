@@ -30,6 +30,8 @@ def test_upgrade_head_creates_the_schema_of_the_metadata(migrated_url: str) -> N
         "entries",
         "idempotency_keys",
         "holds",
+        "pending_adjustments",
+        "credit_limit_changes",
         "inbox",
         "outbox",
     }

@@ -12,7 +12,7 @@ from hourbank_shared.contracts.enums import DisputeResolution
 from hourbank_shared.testing.infra import Infra, fresh_database
 
 from .saga_feed import Feed, escrow_for, migrate, running_feed
-from .story import Story, registered, suspended
+from .story import Story, registered, registered_v2, suspended
 
 D = Decimal
 
@@ -57,6 +57,18 @@ def test_registration_grants_the_welcome_bonus_exactly_once(feed: Feed, story: S
     feed.send(member, again=first)  # the same event redelivered
     feed.send(member)  # a second registration event for the same member
     assert feed.balance(member.member_id) == (D("3.00"), D("3.00"), D("0.00"))
+
+
+def test_registration_v2_opens_the_account_and_its_v1_twin_changes_nothing(feed: Feed) -> None:
+    member = uuid.uuid4()
+    opened = feed.send(registered_v2(member))
+    assert types(feed.published(opened)) == [
+        "hourbank.account.opened.v1",
+        "hourbank.ledger.balance_changed.v1",
+    ]
+    twin = feed.send(registered(member))  # the requests service publishes both versions
+    assert feed.published(twin) == []
+    assert feed.balance(member) == (D("3.00"), D("3.00"), D("0.00"))
 
 
 def test_hold_then_release_pays_the_provider_and_refunds_the_rest(feed: Feed, story: Story) -> None:

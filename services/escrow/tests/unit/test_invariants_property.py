@@ -7,6 +7,7 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from hourbank_escrow.domain import (
+    AdminOrder,
     Hold,
     InvalidAmount,
     Ledger,
@@ -22,6 +23,7 @@ from .bank import Bank
 
 MEMBERS, REQUESTS, DISPUTES = 3, 3, 2
 FUND, ESCROW = SystemAccount.COMMUNITY_FUND, SystemAccount.ESCROW
+ADMIN = AdminOrder(uuid4())
 IDEMPOTENT = {"place", "adjust", "release", "refund", "freeze", "unfreeze", "settle", "open"}
 
 hours = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("3.00"), places=2)
@@ -141,9 +143,11 @@ class World:
         account = self.bank.account(member_id)
         match name, args:
             case "admin", [Decimal() as amount, bool(give)]:
-                return adjust_balance(member_id, amount if give else -amount, "test", ledger)
+                return adjust_balance(
+                    member_id, amount if give else -amount, "test", ledger, ordered_by=ADMIN
+                )
             case "limit", [Decimal() as limit]:
-                return account.change_credit_limit(limit, uuid4())
+                return account.change_credit_limit(limit, uuid4(), "test")
             case "suspend", [bool(suspend)]:
                 return account.suspend() if suspend else account.reactivate()
             case "open", []:

@@ -4,6 +4,7 @@ import pytest
 
 from hourbank_escrow.domain import (
     AccountStatus,
+    AdminOrder,
     InvalidAmount,
     Result,
     SystemAccount,
@@ -16,6 +17,7 @@ from hourbank_shared.contracts.ledger import AccountOpened, BalanceChanged, Cred
 from .bank import Bank, h
 
 FUND = SystemAccount.COMMUNITY_FUND
+ADMIN = AdminOrder(uuid4())
 
 
 def test_opening_grants_the_default_welcome_bonus_from_the_community_fund() -> None:
@@ -63,7 +65,11 @@ def test_a_bonus_with_a_third_decimal_is_refused_not_rounded() -> None:
 def test_an_admin_adjustment_moves_hours_between_fund_and_member_with_a_reason() -> None:
     bank = Bank()
     member = bank.member()
-    outcome = bank.run(lambda ledger: adjust_balance(member, h("2.50"), "refund of a fee", ledger))
+    outcome = bank.run(
+        lambda ledger: adjust_balance(
+            member, h("2.50"), "refund of a fee", ledger, ordered_by=ADMIN
+        )
+    )
     assert outcome.result is Result.APPLIED
     assert bank.balance(member) == (h("5.50"), h("0"), h("5.50"))
     assert bank.account(FUND).total == h("-5.50")
@@ -89,7 +95,9 @@ def test_a_deduction_may_not_take_available_below_minus_the_credit_limit(
 ) -> None:
     bank = Bank()
     member = bank.member("3.00", credit_limit)
-    outcome = bank.run(lambda ledger: adjust_balance(member, h(take), "correction", ledger))
+    outcome = bank.run(
+        lambda ledger: adjust_balance(member, h(take), "correction", ledger, ordered_by=ADMIN)
+    )
     assert outcome.result is result
     if result is Result.REFUSED:
         assert outcome.reason is HoldFailureReason.INSUFFICIENT_BALANCE
@@ -105,8 +113,12 @@ def test_a_deduction_cannot_take_held_hours() -> None:
     member, provider = bank.member(), bank.member()
     hold = bank.new_hold(member, provider)
     bank.run(lambda ledger: hold.place(h("2.00"), ledger))
-    refused = bank.run(lambda ledger: adjust_balance(member, h("-1.01"), "x", ledger))
-    taken = bank.run(lambda ledger: adjust_balance(member, h("-1.00"), "x", ledger))
+    refused = bank.run(
+        lambda ledger: adjust_balance(member, h("-1.01"), "x", ledger, ordered_by=ADMIN)
+    )
+    taken = bank.run(
+        lambda ledger: adjust_balance(member, h("-1.00"), "x", ledger, ordered_by=ADMIN)
+    )
     assert (refused.result, taken.result) == (Result.REFUSED, Result.APPLIED)
     assert bank.balance(member) == (h("2.00"), h("2.00"), h("0.00"))
     assert bank.report().ok
@@ -114,7 +126,9 @@ def test_a_deduction_cannot_take_held_hours() -> None:
 
 def test_adjusting_a_missing_account_is_refused() -> None:
     bank = Bank()
-    outcome = bank.run(lambda ledger: adjust_balance(uuid4(), h("1"), "x", ledger))
+    outcome = bank.run(
+        lambda ledger: adjust_balance(uuid4(), h("1"), "x", ledger, ordered_by=ADMIN)
+    )
     assert (outcome.result, outcome.reason) == (Result.REFUSED, HoldFailureReason.ACCOUNT_MISSING)
     assert bank.transactions == []
 
@@ -124,7 +138,7 @@ def test_an_adjustment_moves_whole_hundredths_for_a_reason(amount: str, reason: 
     bank = Bank()
     member = bank.member()
     with pytest.raises(InvalidAmount):
-        bank.run(lambda ledger: adjust_balance(member, h(amount), reason, ledger))
+        bank.run(lambda ledger: adjust_balance(member, h(amount), reason, ledger, ordered_by=ADMIN))
 
 
 def test_an_admin_changes_the_credit_limit() -> None:
@@ -132,29 +146,33 @@ def test_an_admin_changes_the_credit_limit() -> None:
     member, admin = bank.member(), uuid4()
     account = bank.account(member)
     account.events.clear()
-    assert account.change_credit_limit(h("5"), admin).result is Result.APPLIED
+    assert account.change_credit_limit(h("5"), admin, "trusted helper").result is Result.APPLIED
     assert account.credit_limit == h("5.00")
     assert account.events == [
         CreditLimitChanged(
-            member_id=member, previous=h("0"), credit_limit=h("5.00"), by_admin_id=admin
+            member_id=member,
+            previous=h("0"),
+            credit_limit=h("5.00"),
+            by_admin_id=admin,
+            reason="trusted helper",
         )
     ]
-    assert account.change_credit_limit(h("5.00"), admin).result is Result.NO_OP
+    assert account.change_credit_limit(h("5.00"), admin, "again").result is Result.NO_OP
     assert len(account.events) == 1
     with pytest.raises(InvalidAmount):
-        account.change_credit_limit(h("-1"), admin)
+        account.change_credit_limit(h("-1"), admin, "x")
     with pytest.raises(InvalidAmount):
-        bank.account(FUND).change_credit_limit(h("1"), admin)
+        bank.account(FUND).change_credit_limit(h("1"), admin, "x")
 
 
 def test_the_credit_limit_cannot_drop_below_an_overdraft_already_used() -> None:
     bank = Bank()
     member = bank.member("0", "2.00")
-    bank.run(lambda ledger: adjust_balance(member, h("-1.50"), "x", ledger))
+    bank.run(lambda ledger: adjust_balance(member, h("-1.50"), "x", ledger, ordered_by=ADMIN))
     account = bank.account(member)
-    lowered = account.change_credit_limit(h("1.49"), uuid4())
+    lowered = account.change_credit_limit(h("1.49"), uuid4(), "x")
     assert (lowered.result, account.credit_limit) == (Result.REFUSED, h("2.00"))
-    assert account.change_credit_limit(h("1.50"), uuid4()).result is Result.APPLIED
+    assert account.change_credit_limit(h("1.50"), uuid4(), "x").result is Result.APPLIED
     assert bank.report().ok
 
 

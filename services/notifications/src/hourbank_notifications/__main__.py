@@ -17,6 +17,7 @@ from hourbank_shared.kafka import consumer_specs, ensure_topics
 from hourbank_shared.logs import configure_logging
 from hourbank_shared.migrations import upgrade
 from hourbank_shared.process import run_relay, stop_on_signals
+from hourbank_shared.startup import built_or_exit, refuse_published_secret
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 
@@ -53,13 +54,14 @@ def worker(service: Notifications, args: argparse.Namespace) -> None:
     settings = service.settings
     port = settings.metrics_port if args.metrics_port is None else args.metrics_port
     start_http_server(port)  # 0: any free port
-    ensure_topics(settings.kafka_bootstrap_servers, consumer_specs(CONSUMER))
+    ensure_topics(settings.kafka_bootstrap_servers, consumer_specs(CONSUMER), security=settings)
     app = faust_app(
         service.context,
         settings.kafka_bootstrap_servers,
         app_id=args.group or APP_ID,
         listen_to=args.topic or TOPICS,
         every_second=email_sender(service),
+        security=settings,
     )
     run_worker(app, settings.log_level)
 
@@ -67,7 +69,8 @@ def worker(service: Notifications, args: argparse.Namespace) -> None:
 def relay(service: Notifications, _: argparse.Namespace) -> None:
     settings = service.settings
     start_http_server(settings.metrics_port + 100)
-    run_relay(CONSUMER, settings.database_url, settings.kafka_bootstrap_servers, stop_on_signals())
+    bootstrap = settings.kafka_bootstrap_servers
+    run_relay(CONSUMER, settings.database_url, bootstrap, stop_on_signals(), security=settings)
 
 
 COMMANDS = {"migrate": migrate, "api": api, "worker": worker, "relay": relay}
@@ -82,8 +85,9 @@ def main() -> None:
     parser.add_argument("--topic", action="append", help="worker: listen to these topics only")
     parser.add_argument("--metrics-port", type=int, help="worker: metrics port")
     args = parser.parse_args()
-    service = bootstrap()
+    service = built_or_exit(bootstrap)
     configure_logging(f"notifications-{args.command}", service.settings.log_level)
+    refuse_published_secret(service.settings)
     COMMANDS[args.command](service, args)
 
 

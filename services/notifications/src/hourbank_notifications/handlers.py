@@ -5,6 +5,10 @@ to date, a row per notification, an email delivery where the member has an addre
 one, one `NotificationCreated` per notification on the outbox, one commit. A redelivered
 event finds its inbox claim and does nothing. An event that concerns no one costs no
 transaction at all.
+
+The directory takes names and roles from either version of `member.registered` (both come
+for each registration; the second changes nothing) and addresses only from the private
+member-contacts topic.
 """
 
 from collections.abc import Callable
@@ -17,11 +21,14 @@ from hourbank_notifications.unit_of_work import SqlUnitOfWork
 from hourbank_shared.clock import Clock
 from hourbank_shared.contracts.base import Event
 from hourbank_shared.contracts.disputes import DisputeOpened
-from hourbank_shared.contracts.members import MemberRegistered
+from hourbank_shared.contracts.member_contacts import MemberContactChanged
+from hourbank_shared.contracts.members import MemberRegistered, MemberRegisteredV2
 from hourbank_shared.contracts.notifications import NotificationCreated
 from hourbank_shared.envelope import Envelope
 
 CONSUMER = "notifications"
+DIRECTORY_EVENTS = (MemberRegistered, MemberRegisteredV2, MemberContactChanged)
+"""They change who is who and where email goes, even though they notify nobody."""
 
 
 @dataclass(frozen=True)
@@ -34,7 +41,7 @@ class Context:
 def concerns_no_one(event: Event) -> bool:
     """Nobody hears of it and the directory does not change (escrow events, most ledger
     entries): nothing to write, so no unit of work and no inbox claim."""
-    return not isinstance(event, MemberRegistered) and not recipients(event)
+    return not isinstance(event, DIRECTORY_EVENTS) and not recipients(event)
 
 
 def notify(ctx: Context, envelope: Envelope, event: Event) -> list[UUID]:
@@ -45,11 +52,14 @@ def notify(ctx: Context, envelope: Envelope, event: Event) -> list[UUID]:
     with ctx.uow() as uow:
         if not uow.inbox.claim(CONSUMER, envelope.id, envelope.type):
             return created
-        if isinstance(event, MemberRegistered):
-            uow.members.register(event.member_id, event.display_name, event.email, event.roles)
+        if isinstance(event, MemberRegistered | MemberRegisteredV2):
+            # v1's `email` is ignored, even on old events: addresses come from the private topic
+            uow.members.register(event.member_id, event.display_name, event.roles)
+        elif isinstance(event, MemberContactChanged):
+            uow.contacts.record(event.member_id, event.email, event.sequence)
         admins = uow.members.admins() if isinstance(event, DisputeOpened) else []
         notes = recipients(event, admins)
-        emails = uow.members.emails([n.member_id for n in notes]) if ctx.email_enabled else {}
+        emails = uow.contacts.emails([n.member_id for n in notes]) if ctx.email_enabled else {}
         now = ctx.clock.now()
         for note in notes:
             disabled = uow.preferences.disabled(note.member_id)

@@ -27,6 +27,11 @@ class NotificationsSettings(ServiceSettings):
     email_max_attempts: PositiveInt = 5
     email_first_backoff: PositiveFloat = 2.0
     email_max_backoff: PositiveFloat = 300.0
+    streams_per_member: PositiveInt = 3
+    """Live streams one member may hold open at once on one API process (429 beyond)."""
+    preferences_max: PositiveInt = 128
+    """Choices (a type on a channel) one member may store (422 beyond): every notification type
+    of today on both channels is 54 choices; 128 of the longest are about 14 KB."""
 
     @property
     def email_enabled(self) -> bool:

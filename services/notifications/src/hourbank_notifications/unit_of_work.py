@@ -4,6 +4,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hourbank_notifications.adapters import tables
 from hourbank_notifications.adapters.repositories import (
+    SqlContacts,
     SqlDeliveries,
     SqlMembers,
     SqlNotifications,
@@ -18,6 +19,7 @@ TABLES = unit_of_work.MessagingTables(tables.inbox, tables.outbox, tables.idempo
 class SqlUnitOfWork(unit_of_work.SqlUnitOfWork):
     notifications: SqlNotifications
     members: SqlMembers
+    contacts: SqlContacts
     preferences: SqlPreferences
     deliveries: SqlDeliveries
 
@@ -27,5 +29,6 @@ class SqlUnitOfWork(unit_of_work.SqlUnitOfWork):
     def open_repositories(self, session: Session) -> None:
         self.notifications = SqlNotifications(session)
         self.members = SqlMembers(session)
+        self.contacts = SqlContacts(session)
         self.preferences = SqlPreferences(session)
         self.deliveries = SqlDeliveries(session)

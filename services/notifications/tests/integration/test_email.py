@@ -16,7 +16,7 @@ from hourbank_shared.consumer import RetryPolicy
 from hourbank_shared.contracts.base import Event
 from hourbank_shared.envelope import Envelope
 
-from ..events import Story, registered
+from ..events import Story, contact, registered
 from .conftest import Inbox, free_port
 
 pytestmark = pytest.mark.integration
@@ -53,7 +53,8 @@ def mail_ctx(sessions: sessionmaker[Session], clock: FixedClock) -> Context:
 
 def story_with_email(ctx: Context) -> Story:
     story = Story()
-    deliver(ctx, registered(story.provider, email="bob@example.org"))
+    deliver(ctx, registered(story.provider))
+    deliver(ctx, contact(story.provider, "bob@example.org"))
     deliver(ctx, story.awaiting_response())
     return story
 

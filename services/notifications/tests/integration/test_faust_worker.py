@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hourbank_notifications.adapters import tables as t
 from hourbank_shared.envelope import Envelope
-from hourbank_shared.kafka import dlq_topic
+from hourbank_shared.kafka import TopicSpec, dlq_topic, ensure_topics
 from hourbank_shared.testing.infra import Infra
 from hourbank_shared.topic_reader import read_all
 
-from ..events import Story, registered
+from ..events import Story, contact, registered
 from .conftest import Inbox
 
 pytestmark = pytest.mark.integration
@@ -31,18 +31,20 @@ def worker(
     infra: Infra, migrated_url: str, new_topic: object, tmp_path: Path, smtp: tuple[Inbox, int]
 ) -> Iterator[tuple[str, Path, subprocess.Popen[bytes]]]:
     topic = new_topic("notifications.in")  # type: ignore[operator]
+    ensure_topics(infra.bootstrap, [TopicSpec(contacts_of(topic), 3)])
     log = tmp_path / "worker.log"
     env = {
         **os.environ,
         "HOURBANK_NOTIFICATIONS_DATABASE_URL": migrated_url,
         "KAFKA_BOOTSTRAP_SERVERS": infra.bootstrap,
         "HOURBANK_JWT_SECRET": SECRET,
+        "HOURBANK_DEV_MODE": "true",  # the test secret is in the repository
         "HOURBANK_NOTIFICATIONS_SMTP_HOST": "127.0.0.1",
         "HOURBANK_NOTIFICATIONS_SMTP_PORT": str(smtp[1]),
     }
     command = [
         sys.executable, "-m", "hourbank_notifications", "worker", "--topic", topic,
-        "--group", group_of(topic), "--metrics-port", "0",
+        "--topic", contacts_of(topic), "--group", group_of(topic), "--metrics-port", "0",
     ]  # fmt: skip
     with log.open("wb") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=out)
@@ -57,6 +59,11 @@ def worker(
             process.wait()
 
 
+def contacts_of(topic: str) -> str:
+    """The test's stand-in for the private member-contacts topic, next to `topic`."""
+    return f"{topic}.contacts"
+
+
 def group_of(topic: str) -> str:
     return f"notifications-test-{topic}"
 
@@ -65,6 +72,18 @@ def produce(bootstrap: str, topic: str, key: str, value: bytes) -> None:
     producer = Producer({"bootstrap.servers": bootstrap})
     producer.produce(topic, key=key.encode(), value=value)
     assert producer.flush(10) == 0
+
+
+def wait_handled(sessions: sessionmaker[Session], event_id: uuid.UUID) -> None:
+    """Until the worker claimed the event in its inbox (another topic has no order with ours)."""
+    query = select(t.inbox.c.event_id).where(t.inbox.c.event_id == event_id)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with sessions() as session:
+            if session.execute(query).first():
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"the worker did not handle {event_id}")
 
 
 def notified(sessions: sessionmaker[Session]) -> list[tuple[uuid.UUID, str]]:
@@ -82,9 +101,12 @@ def test_the_worker_turns_an_event_into_a_notification_and_an_email_and_dead_let
     topic, log, process = worker
     story = Story()
     poison = f"not json {uuid.uuid4()}".encode()
-    member = Envelope.wrap(registered(story.provider, email="bob@example.org"), source="/t")
+    member = Envelope.wrap(registered(story.provider), source="/t")
+    address = Envelope.wrap(contact(story.provider, "bob@example.org"), source="/t")
     envelope = Envelope.wrap(story.awaiting_response(), source="/hourbank/test")
     produce(infra.bootstrap, topic, str(story.provider), member.to_json())
+    produce(infra.bootstrap, contacts_of(topic), str(story.provider), address.to_json())
+    wait_handled(sessions, address.id)
     produce(infra.bootstrap, topic, str(story.request_id), poison)
     produce(infra.bootstrap, topic, str(story.request_id), envelope.to_json())
 

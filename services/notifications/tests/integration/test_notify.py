@@ -11,7 +11,7 @@ from hourbank_shared.contracts.enums import TransactionType
 from hourbank_shared.contracts.notifications import NotificationCreated
 from hourbank_shared.envelope import Envelope
 
-from ..events import Story, balance_changed, registered
+from ..events import Story, balance_changed, contact, registered, registered_v1
 
 pytestmark = pytest.mark.integration
 
@@ -26,6 +26,11 @@ def rows(sessions: sessionmaker[Session]) -> list[tuple[UUID, str]]:
     n = t.notifications.c
     with sessions() as session:
         return [(r.member_id, r.type) for r in session.execute(select(n.member_id, n.type))]
+
+
+def sent_to(sessions: sessionmaker[Session]) -> list[str]:
+    with sessions() as session:
+        return list(session.scalars(select(t.email_deliveries.c.to)))
 
 
 def outbox(sessions: sessionmaker[Session]) -> list[NotificationCreated]:
@@ -85,8 +90,8 @@ def test_a_member_with_an_email_gets_a_delivery_unless_turned_off(
     ctx: Context, sessions: sessionmaker[Session]
 ) -> None:
     story = Story()
-    deliver(ctx, registered(story.requester, email="ada@example.org"))
-    deliver(ctx, registered(story.provider, email="bob@example.org"))
+    deliver(ctx, contact(story.requester, "ada@example.org"))
+    deliver(ctx, contact(story.provider, "bob@example.org"))
     with sessions.begin() as session:
         session.execute(
             t.preferences.insert().values(
@@ -96,11 +101,40 @@ def test_a_member_with_an_email_gets_a_delivery_unless_turned_off(
 
     deliver(ctx, story.paid())
 
-    with sessions() as session:
-        sent_to = list(session.scalars(select(t.email_deliveries.c.to)))
-    assert sent_to == ["ada@example.org"]
+    assert sent_to(sessions) == ["ada@example.org"]
     channels = {c.member_id: c.channels for c in outbox(sessions)}
     assert channels == {story.requester: ["in_app", "email"], story.provider: ["in_app"]}
+
+
+def test_an_address_comes_only_from_the_private_contacts_topic(
+    ctx: Context, sessions: sessionmaker[Session]
+) -> None:
+    story = Story()
+    deliver(ctx, registered_v1(story.provider, email="old@example.org"))  # published before
+    deliver(ctx, registered(story.provider))
+    deliver(ctx, story.awaiting_response())
+    assert sent_to(sessions) == []
+
+    deliver(ctx, contact(story.provider, "bob@example.org", sequence=1))
+    deliver(ctx, contact(story.provider, "stale@example.org", sequence=0))  # a late replay
+    deliver(ctx, story.accepted())  # tells the requester, who has no address
+    deliver(ctx, story.paid())
+
+    assert sent_to(sessions) == ["bob@example.org"]
+    with sessions() as session:
+        assert len(session.execute(select(t.members)).all()) == 1, "v1 and v2: one member"
+
+
+def test_a_member_who_removes_their_address_gets_no_more_email(
+    ctx: Context, sessions: sessionmaker[Session]
+) -> None:
+    story = Story()
+    deliver(ctx, contact(story.provider, "bob@example.org"))
+    deliver(ctx, contact(story.provider, None, sequence=1))
+
+    deliver(ctx, story.awaiting_response())
+
+    assert sent_to(sessions) == []
 
 
 def test_the_full_request_lifecycle_and_a_dispute_tell_each_party_once(

@@ -7,6 +7,7 @@ from uuid import UUID
 import jwt
 from fastapi import Depends, Request
 
+from hourbank_shared.auth.jwks import SigningKeys
 from hourbank_shared.errors import Forbidden, ServiceUnavailable, Unauthorized
 from hourbank_shared.settings import ServiceSettings
 
@@ -33,16 +34,14 @@ class TokenVerifier:
         self._audience = settings.jwt_audience
         self._secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret else None
         self._jwks = (
-            jwt.PyJWKClient(settings.jwt_jwks_url, cache_keys=True)
+            SigningKeys(settings.jwt_jwks_url, settings.jwt_jwks_refetches_per_minute)
             if settings.jwt_algorithm == "RS256" and settings.jwt_jwks_url
             else None
         )
 
     def verify(self, token: str) -> Principal:
         try:
-            key: Any = (
-                self._jwks.get_signing_key_from_jwt(token).key if self._jwks else self._secret
-            )
+            key: Any = self._jwks.key_for(token) if self._jwks else self._secret
             claims = jwt.decode(
                 token,
                 key,

@@ -1,6 +1,6 @@
 """Event payloads: the only cross-service import.
 
-One module per topic (`members`, `requests`, `escrow`, `ledger`, `disputes`, `notifications`);
-`catalog` maps each CloudEvents type to its class; `docs` regenerates docs/events (a JSON Schema
-per type and the AsyncAPI document) from these classes.
+One module per topic (`members`, `requests`, `escrow`, `ledger`, `disputes`, `notifications`,
+and the private `member_contacts`); `catalog` maps each CloudEvents type to its class; `docs`
+regenerates docs/events (a JSON Schema per type and the AsyncAPI document) from these classes.
 """

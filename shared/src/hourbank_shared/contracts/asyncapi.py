@@ -19,6 +19,7 @@ OWNERS = {
     topics.LEDGER: "escrow",
     topics.DISPUTES: "disputes",
     topics.NOTIFICATIONS: "notifications",
+    topics.MEMBER_CONTACTS: "requests",
 }
 """The service that publishes each topic (its only producer)."""
 
@@ -31,6 +32,9 @@ CHANNELS = {
     topics.DISPUTES: "Disputes, keyed by request_id so they stay in order with the request; the "
     "CloudEvents subject is the dispute_id.",
     topics.NOTIFICATIONS: "Notifications created for members, keyed by member_id.",
+    topics.MEMBER_CONTACTS: "Private, not for analytics: members' contact data (email), keyed by "
+    "member_id and compacted (the latest event per member is current). Written only by the "
+    "requests service and read only by the notifications service.",
 }
 
 DESCRIPTION = """\
@@ -41,7 +45,12 @@ by a command and every event it caused) and `causationid` (the event that caused
 Hours are decimal strings with two places (`"1.50"`); times are RFC 3339 in UTC.
 
 Keys: the Kafka key is the aggregate id, so the events of one aggregate stay in order:
-`request_id` on requests, escrow and disputes; `member_id` on members, ledger and notifications.
+`request_id` on requests, escrow and disputes; `member_id` on members, ledger, notifications and
+member contacts.
+
+Public and private: every topic is public (analytics teams may read it) except those whose name
+starts with `hourbank.private.` (tagged `private`), which carry personal data and have one writer
+and one reader each. No public topic carries contact data.
 
 Exactly-once: events are written to an outbox in the same transaction as the state change and
 published transactionally; a `read_committed` consumer sees each event id exactly once. Consumers
@@ -73,8 +82,19 @@ def superseded_by(type_names: Iterable[str]) -> dict[str, str]:
 
 
 def channel_id(topic: str) -> str:
-    """`hourbank.requests.v1` -> `requests`."""
-    return topic.split(".")[1]
+    """`hourbank.requests.v1` -> `requests`; `hourbank.private.member-contacts.v1` ->
+    `privateMemberContacts`."""
+    words = re.split(r"[ \-_]", _topic_name(topic))
+    return words[0] + "".join(word.title() for word in words[1:])
+
+
+def _topic_name(topic: str) -> str:
+    """`hourbank.private.member-contacts.v1` -> `private member-contacts`."""
+    return topic.removeprefix("hourbank.").rsplit(".", 1)[0].replace(".", " ")
+
+
+def _capitalized(name: str) -> str:
+    return name[:1].upper() + name[1:]
 
 
 def _ref(*path: str) -> dict[str, str]:
@@ -161,6 +181,7 @@ def _channel(topic: str, events: Sequence[type[Event]]) -> dict[str, Any]:
         "address": topic,
         "title": topic,
         "description": CHANNELS[topic],
+        **({"tags": [{"name": "private"}]} if topic in topics.PRIVATE else {}),
         "messages": {
             cls.__name__: _ref("components", "messages", cls.__name__) for cls in _on(topic, events)
         },
@@ -174,7 +195,7 @@ def _operation(topic: str, events: Sequence[type[Event]]) -> dict[str, Any]:
     return {
         "action": "send",
         "channel": _ref("channels", channel),
-        "title": f"The {service} service publishes {channel} events",
+        "title": f"The {service} service publishes {_topic_name(topic)} events",
         "tags": [{"name": f"{service}-service"}],
         "messages": [
             _ref("channels", channel, "messages", cls.__name__) for cls in _on(topic, events)
@@ -198,7 +219,8 @@ def document(events: Sequence[type[Event]] = EVENTS) -> dict[str, Any]:
         },
         "channels": {channel_id(topic): _channel(topic, events) for topic in topics.ALL},
         "operations": {
-            f"send{channel_id(topic).title()}": _operation(topic, events) for topic in topics.ALL
+            f"send{_capitalized(channel_id(topic))}": _operation(topic, events)
+            for topic in topics.ALL
         },
         "components": {
             "schemas": _component_schemas(events),

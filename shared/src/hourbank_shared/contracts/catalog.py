@@ -24,7 +24,13 @@ from hourbank_shared.contracts.escrow import (
     EscrowUnfrozen,
 )
 from hourbank_shared.contracts.ledger import AccountOpened, BalanceChanged, CreditLimitChanged
-from hourbank_shared.contracts.members import MemberReactivated, MemberRegistered, MemberSuspended
+from hourbank_shared.contracts.member_contacts import MemberContactChanged
+from hourbank_shared.contracts.members import (
+    MemberReactivated,
+    MemberRegistered,
+    MemberRegisteredV2,
+    MemberSuspended,
+)
 from hourbank_shared.contracts.notifications import NotificationCreated
 from hourbank_shared.contracts.requests import (
     RequestAccepted,
@@ -52,6 +58,7 @@ from hourbank_shared.contracts.requests import (
 
 EVENTS: tuple[type[Event], ...] = (
     MemberRegistered,
+    MemberRegisteredV2,
     MemberSuspended,
     MemberReactivated,
     RequestSubmitted,
@@ -94,6 +101,7 @@ EVENTS: tuple[type[Event], ...] = (
     DisputeDismissed,
     DisputeRefused,
     NotificationCreated,
+    MemberContactChanged,
 )
 """All event classes, in documentation order."""
 

@@ -14,7 +14,7 @@ from typing import Any, Literal, NamedTuple
 import yaml
 
 from hourbank_shared.contracts import topics
-from hourbank_shared.contracts.asyncapi import OWNERS, document, superseded_by
+from hourbank_shared.contracts.asyncapi import CHANNELS, OWNERS, document, superseded_by
 from hourbank_shared.contracts.base import Event
 from hourbank_shared.contracts.catalog import EVENTS, events_on
 from hourbank_shared.contracts.schemas import envelope_schema, event_schema
@@ -129,8 +129,9 @@ def _readme() -> str:
             for cls in events_on(topic)
         ]
         header = "| type | class | key | meaning |\n|---|---|---|---|"
+        private = f"{CHANNELS[topic]}\n\n" if topic in topics.PRIVATE else ""
         lines.append(
-            f"## `{topic}` (published by the {OWNERS[topic]} service)\n\n{header}\n"
+            f"## `{topic}` (published by the {OWNERS[topic]} service)\n\n{private}{header}\n"
             + "\n".join(rows)
         )
     lines.append(VERSIONING_POLICY)

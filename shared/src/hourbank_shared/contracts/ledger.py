@@ -44,8 +44,20 @@ class BalanceChanged(LedgerEvent):
     escrowed_after: NonNegativeAmount = Field(description="Escrowed hours after.")
     available_before: Amount = Field(description="total - escrowed before.")
     available_after: Amount = Field(description="total - escrowed after.")
-    reason: str | None = Field(None, description="Why, for admin adjustments and bonuses.")
+    reason: str | None = Field(
+        None, description="Why: the admin's reason or note, or what a bonus is for."
+    )
     posted_at: UtcDateTime = Field(description="When the transaction was posted (UTC).")
+    by_admin_id: UUID | None = Field(
+        None,
+        description="The admin who ordered the transaction (an adjustment, a dispute's "
+        "resolution); absent for the saga's own transactions and before it was introduced.",
+    )
+    approved_by_admin_id: UUID | None = Field(
+        None,
+        description="The second admin who approved an adjustment above the approval "
+        "threshold; absent when none was needed.",
+    )
 
 
 class CreditLimitChanged(LedgerEvent):
@@ -56,3 +68,6 @@ class CreditLimitChanged(LedgerEvent):
     previous: NonNegativeAmount = Field(description="The credit limit before.")
     credit_limit: NonNegativeAmount = Field(description="The credit limit now.")
     by_admin_id: AdminId
+    reason: str | None = Field(
+        None, description="Why the admin changed it; absent before it was required."
+    )

@@ -1,4 +1,7 @@
-"""Member lifecycle events, published by the requests service."""
+"""Member lifecycle events, published by the requests service on a public topic.
+
+No contact data here: a member's email travels on the private `member_contacts` topic.
+"""
 
 from uuid import UUID
 
@@ -32,7 +35,24 @@ class MemberRegistered(MemberEvent):
     TYPE = "hourbank.member.registered.v1"
 
     display_name: str = Field(description="Name shown to other members.")
-    email: str | None = Field(None, description="Contact address for email notifications.")
+    email: str | None = Field(
+        None,
+        description=(
+            "Always null on events published since contact data left the public topics (see"
+            " hourbank.member.registered.v2); older events may still carry an address."
+        ),
+    )
+    roles: list[str] = Field(description='Roles from the token, e.g. ["member", "admin"].')
+    registered_at: UtcDateTime = Field(description="When the member registered (UTC).")
+
+
+class MemberRegisteredV2(MemberEvent):
+    """A member registered (no contact data); escrow opens their account with the welcome bonus."""
+
+    TYPE = "hourbank.member.registered.v2"
+
+    sequence: int = Field(ge=0, description="The member's version after this event: 0.")
+    display_name: str = Field(description="Name shown to other members.")
     roles: list[str] = Field(description='Roles from the token, e.g. ["member", "admin"].')
     registered_at: UtcDateTime = Field(description="When the member registered (UTC).")
 
@@ -52,3 +72,6 @@ class MemberReactivated(MemberEvent):
     TYPE = "hourbank.member.reactivated.v1"
 
     by_admin_id: AdminId
+    reason: str | None = Field(
+        None, description="Why the suspension was lifted; absent before it was required."
+    )

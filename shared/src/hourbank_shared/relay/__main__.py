@@ -5,8 +5,10 @@ import os
 
 from prometheus_client import start_http_server
 
+from hourbank_shared.kafka_security import KafkaSecurity
 from hourbank_shared.logs import configure_logging
 from hourbank_shared.process import run_relay, stop_on_signals
+from hourbank_shared.startup import built_or_exit
 
 
 def main() -> None:
@@ -21,10 +23,12 @@ def main() -> None:
     args = parser.parse_args()
     if not args.database_url:
         parser.error("--database-url or DATABASE_URL is required")
+    security = built_or_exit(KafkaSecurity)
     configure_logging(f"relay-{args.name}")
     if args.metrics_port:
         start_http_server(args.metrics_port)
-    run_relay(args.name, args.database_url, args.bootstrap, stop_on_signals(), args.batch_size)
+    stop = stop_on_signals()
+    run_relay(args.name, args.database_url, args.bootstrap, stop, args.batch_size, security)
 
 
 if __name__ == "__main__":

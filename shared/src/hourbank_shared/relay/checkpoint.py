@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from confluent_kafka import OFFSET_INVALID, Consumer, KafkaError, TopicPartition
 
 from hourbank_shared.kafka import base_config, watermarks
+from hourbank_shared.kafka_security import KafkaSecurity
 
 
 def encode(relay: str, ids: list[int]) -> bytes:
@@ -19,7 +20,9 @@ def decode(value: bytes) -> list[int]:
     return [int(i) for i in json.loads(value)["ids"]]
 
 
-def last_checkpoint(bootstrap: str, topic: str, timeout: float = 30.0) -> list[int] | None:
+def last_checkpoint(
+    bootstrap: str, topic: str, timeout: float = 30.0, security: KafkaSecurity | None = None
+) -> list[int] | None:
     """The ids of the last committed batch, or None if the relay never committed one.
 
     Must be called after the relay's producer ran init_transactions(), so no transaction
@@ -27,7 +30,7 @@ def last_checkpoint(bootstrap: str, topic: str, timeout: float = 30.0) -> list[i
     """
     consumer = Consumer(
         {
-            **base_config(bootstrap, f"{topic}-reader"),
+            **base_config(bootstrap, f"{topic}-reader", security),
             "group.id": f"{topic}-reader",
             "isolation.level": "read_committed",
             "enable.auto.commit": False,

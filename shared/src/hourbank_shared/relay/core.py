@@ -13,7 +13,7 @@ the last batch, which could then be published a second time after a crash.
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import psycopg
 from confluent_kafka import KafkaException, Producer
@@ -21,11 +21,13 @@ from confluent_kafka import KafkaException, Producer
 from hourbank_shared.kafka import (
     checkpoint_spec,
     checkpoint_topic,
-    ensure_topics,
+    transactional_id,
     transactional_producer_config,
 )
+from hourbank_shared.kafka_security import KafkaSecurity
 from hourbank_shared.outbox import NOTIFY_CHANNEL, OutboxRecord, SqlOutboxStore
 from hourbank_shared.relay import checkpoint, metrics
+from hourbank_shared.topics import create_missing_topics
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +36,8 @@ log = logging.getLogger(__name__)
 class RelayConfig:
     name: str
     bootstrap: str
-    database_url: str
-    """libpq URL, used for the advisory lock and LISTEN."""
+    database_url: str = field(repr=False)
+    """libpq URL, used for the advisory lock and LISTEN; a secret (its password)."""
     batch_size: int = 500
     idle_wait: float = 0.5
     coalesce: float = 0.02
@@ -45,6 +47,8 @@ class RelayConfig:
     retention_seconds: float = 3600.0
     purge_every_seconds: float = 60.0
     kafka_timeout: float = 30.0
+    security: KafkaSecurity | None = None
+    """How it authenticates to Kafka; None: the `HOURBANK_KAFKA_…` settings."""
 
 
 class Relay:
@@ -61,10 +65,12 @@ class Relay:
             if stop.is_set():
                 return
             listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
-            ensure_topics(self._config.bootstrap, [checkpoint_spec(self._config.name)])
+            config = self._config
+            spec = checkpoint_spec(config.name)
+            create_missing_topics(config.bootstrap, [spec], security=config.security)
             producer = Producer(
                 transactional_producer_config(
-                    self._config.bootstrap, f"hourbank-relay-{self._config.name}"
+                    config.bootstrap, transactional_id(config.name), config.security
                 )
             )
             # Fences any earlier instance and aborts its open transaction, so the
@@ -94,7 +100,7 @@ class Relay:
 
     def _recover(self) -> None:
         ids = checkpoint.last_checkpoint(
-            self._config.bootstrap, self._topic, self._config.kafka_timeout
+            self._config.bootstrap, self._topic, self._config.kafka_timeout, self._config.security
         )
         if ids:
             marked = self._store.mark_published(ids)

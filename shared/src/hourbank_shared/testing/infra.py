@@ -63,13 +63,20 @@ def provide() -> Iterator[Infra]:
 def _local() -> Infra:
     script = repo_root() / "infra" / "hb-infra"
     subprocess.run([str(script), "up"], check=True)
-    exports = subprocess.run([str(script), "env"], check=True, capture_output=True, text=True)
-    values = dict(
+    values = hb_infra_env()
+    return Infra(values["KAFKA_BOOTSTRAP_SERVERS"], libpq_url(values["DATABASE_URL"]))
+
+
+def hb_infra_env(*arguments: str) -> dict[str, str]:
+    """The variables `infra/hb-infra env [arguments]` exports."""
+    script = repo_root() / "infra" / "hb-infra"
+    command = [str(script), "env", *arguments]
+    exports = subprocess.run(command, check=True, capture_output=True, text=True)
+    return dict(
         line.removeprefix("export ").split("=", 1)
         for line in exports.stdout.splitlines()
         if line.startswith("export ")
     )
-    return Infra(values["KAFKA_BOOTSTRAP_SERVERS"], libpq_url(values["DATABASE_URL"]))
 
 
 @contextmanager

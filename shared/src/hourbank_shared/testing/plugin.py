@@ -7,6 +7,7 @@ import pytest
 
 from hourbank_shared.kafka import TopicSpec, delete_topics, ensure_topics, topic_names
 from hourbank_shared.testing.infra import Infra, fresh_database, provide
+from hourbank_shared.testing.secure_kafka import SecureKafka, start_secure_kafka
 from hourbank_shared.topics import all_specs
 
 
@@ -20,6 +21,18 @@ def infra() -> Iterator[Infra]:
         keep = before | {spec.name for spec in all_specs()}
         created = [t for t in topic_names(provided.bootstrap) - keep if not t.startswith("_")]
         delete_topics(provided.bootstrap, created)
+
+
+@pytest.fixture(scope="session")
+def secure_kafka() -> Iterator[SecureKafka]:
+    """The secure broker (SASL_SSL, ACLs), started if it is not running; left running."""
+    secure = start_secure_kafka()
+    admin = secure.security("admin")
+    before = topic_names(secure.bootstrap, security=admin)
+    yield secure
+    keep = before | {spec.name for spec in all_specs()}
+    created = topic_names(secure.bootstrap, security=admin) - keep
+    delete_topics(secure.bootstrap, [t for t in created if not t.startswith("_")], security=admin)
 
 
 @pytest.fixture

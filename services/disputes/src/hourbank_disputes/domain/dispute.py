@@ -108,6 +108,16 @@ class Dispute:
         if not (self.is_party(caller) or caller.is_admin):
             raise NotVisible(f"no dispute {self.id}")
 
+    def _impartial(self, admin: UUID, action: str) -> None:
+        """No admin decides on a dispute they are party to, nor on their own request."""
+        request = self.request
+        parties = (self.raised_by, self.against, request.requester_id, request.provider_id)
+        if admin in parties:
+            raise Forbidden(
+                f"cannot {action}: an admin may not act on a dispute they are party to; "
+                "another admin must"
+            )
+
     def _require(self, action: str, *allowed: S) -> None:
         if self.status not in allowed:
             raise NotAllowedNow(
@@ -140,6 +150,7 @@ class Dispute:
         return evidence
 
     def assign(self, admin: UUID, now: datetime) -> None:
+        self._impartial(admin, "assign the dispute")
         self._require("assign the dispute", S.OPEN)
         self.status = S.UNDER_REVIEW
         self.assigned_admin, self.assigned_at = admin, now
@@ -154,6 +165,7 @@ class Dispute:
         note: str,
         now: datetime,
     ) -> None:
+        self._impartial(admin, "resolve the dispute")
         self._require_confirmed("resolve the dispute")
         amount, rate = self.request.amount, self.request.rate
         if amount is None or rate is None:
@@ -182,6 +194,7 @@ class Dispute:
         )  # fmt: skip
 
     def dismiss(self, admin: UUID, note: str, now: datetime) -> None:
+        self._impartial(admin, "dismiss the dispute")
         self._require_confirmed("dismiss the dispute")
         self.note = note
         self._close(S.DISMISSED, admin, now)

@@ -201,6 +201,8 @@ def _transaction(tx: Transaction) -> dict[str, object]:
         "request_id": tx.request_id,
         "dispute_id": tx.dispute_id,
         "reason": tx.reason,
+        "by_admin_id": tx.ordered_by.admin_id if tx.ordered_by else None,
+        "approved_by_admin_id": tx.ordered_by.approved_by if tx.ordered_by else None,
     }
 
 

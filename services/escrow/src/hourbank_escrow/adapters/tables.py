@@ -1,4 +1,5 @@
-"""The escrow service's tables: accounts, the append-only ledger, holds, inbox and outbox."""
+"""The escrow service's tables: accounts, the append-only ledger, holds, adjustments waiting for
+a second admin, the credit limits' history, inbox and outbox."""
 
 from sqlalchemy import (
     BigInteger,
@@ -54,6 +55,9 @@ transactions = Table(
     Column("request_id", Uuid),
     Column("dispute_id", Uuid),
     Column("reason", Text),
+    # the admin who ordered it (adjustment, dispute resolution) and the second who approved it
+    Column("by_admin_id", Uuid),
+    Column("approved_by_admin_id", Uuid),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("transactions_request", "request_id"),
 )
@@ -105,6 +109,40 @@ holds = Table(
     Column("version", Integer, nullable=False),
     Index("holds_requester", "requester_id"),
     Index("holds_provider", "provider_id"),
+)
+
+pending_adjustments = Table(
+    "pending_adjustments",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    # the order admins list them in
+    Column("seq", BigInteger, Identity(), nullable=False, unique=True),
+    Column("member_id", Uuid, nullable=False),
+    hours_column("amount"),
+    Column("reason", Text, nullable=False),
+    Column("requested_by", Uuid, nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("status", Text, nullable=False),
+    Column("decided_by", Uuid),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("rejection_reason", Text),
+    Column("transaction_id", Uuid, ForeignKey("transactions.id")),
+    Column("version", Integer, nullable=False),
+    CheckConstraint("decided_by IS NULL OR decided_by <> requested_by", name="four_eyes"),
+    Index("pending_adjustments_status", "status", "seq"),
+)
+
+credit_limit_changes = Table(
+    "credit_limit_changes",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("member_id", Uuid, nullable=False),
+    hours_column("previous"),
+    hours_column("credit_limit"),
+    Column("by_admin_id", Uuid, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Index("credit_limit_changes_member", "member_id", "id"),
 )
 
 outbox = outbox_table(metadata)

@@ -5,7 +5,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from hourbank_escrow.api import accounts, admin, escrows
-from hourbank_escrow.domain import InvalidAmount
+from hourbank_escrow.domain import InvalidAmount, NotAllowed
 from hourbank_escrow.settings import EscrowSettings
 from hourbank_shared.clock import Clock
 from hourbank_shared.errors import problem_response
@@ -23,7 +23,9 @@ def create_app(
         sessions=sessions,
         clock=clock,
     )
+    app.state.adjustment_approval_above = settings.adjustment_approval_above
     app.add_exception_handler(InvalidAmount, _invalid_for_the_domain)
+    app.add_exception_handler(NotAllowed, _not_allowed)
     # /v1/accounts/me before the admin's /v1/accounts/{member_id}
     for router in (accounts.router, escrows.router, admin.router):
         app.include_router(router)
@@ -35,3 +37,8 @@ async def _invalid_for_the_domain(request: Request, exc: Exception) -> JSONRespo
     return problem_response(
         422, "Unprocessable Content", str(exc), "invalid-input", request.url.path
     )
+
+
+async def _not_allowed(request: Request, exc: Exception) -> JSONResponse:
+    """An admin acting on their own account, or approving their own adjustment."""
+    return problem_response(403, "Forbidden", str(exc), "forbidden", request.url.path)

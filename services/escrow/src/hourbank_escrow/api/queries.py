@@ -7,15 +7,18 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from hourbank_escrow.adapters import tables as t
+from hourbank_escrow.adapters.admin_repositories import pending_from_row
 from hourbank_escrow.adapters.repositories import account_from_row, hold_from_row
 from hourbank_escrow.api.schemas import (
     BalanceStatus,
     BalancesView,
     BalanceView,
     EscrowView,
+    PendingAdjustmentView,
     TransactionView,
 )
 from hourbank_escrow.domain import Balance
+from hourbank_escrow.domain.approvals import ApprovalStatus
 from hourbank_shared.auth import Principal
 from hourbank_shared.contracts.enums import TransactionType
 from hourbank_shared.errors import NotFound
@@ -66,6 +69,25 @@ def transactions_of(
     )
 
 
+def pending_adjustments(
+    session: Session, status: ApprovalStatus, limit: int, cursor: str | None
+) -> Page[PendingAdjustmentView]:
+    """Adjustments in `status`, oldest first; the cursor is the last one's `seq` shown."""
+    after = decode_cursor(cursor)
+    table = t.pending_adjustments
+    query = (
+        select(table).where(table.c.status == status.value).order_by(table.c.seq).limit(limit + 1)
+    )
+    if after is not None:
+        query = query.where(table.c.seq > after)
+    rows = session.execute(query).all()
+    shown = rows[:limit]
+    return Page(
+        items=[PendingAdjustmentView.model_validate(pending_from_row(row)) for row in shown],
+        next_cursor=encode_cursor(shown[-1].seq) if len(rows) > limit else None,
+    )
+
+
 def visible_hold(session: Session, request_id: UUID, principal: Principal) -> EscrowView:
     """The hold, if the caller is one of its parties or an admin; others learn nothing of it."""
     row = session.execute(select(t.holds).where(t.holds.c.request_id == request_id)).first()
@@ -88,6 +110,8 @@ def _transaction_view(row: Row[tuple[object, ...]]) -> TransactionView:
         request_id=m[t.transactions.c.request_id],
         dispute_id=m[t.transactions.c.dispute_id],
         reason=m[t.transactions.c.reason],
+        by_admin_id=m[t.transactions.c.by_admin_id],
+        approved_by_admin_id=m[t.transactions.c.approved_by_admin_id],
         delta_total=after.total - before.total,
         delta_escrowed=after.escrowed - before.escrowed,
         before=BalancesView.model_validate(before),

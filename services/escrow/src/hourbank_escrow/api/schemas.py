@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from hourbank_escrow.domain import AccountStatus, Check
+from hourbank_escrow.domain.approvals import ApprovalStatus
 from hourbank_shared.contracts.enums import HoldStatus, TransactionType
 from hourbank_shared.money import Amount, NonNegativeAmount, SignedAmountInput
 
@@ -53,7 +54,13 @@ class TransactionView(BaseModel):
     type: TransactionType
     request_id: UUID | None
     dispute_id: UUID | None
-    reason: str | None
+    reason: str | None = Field(description="The admin's reason or note, or what it is for.")
+    by_admin_id: UUID | None = Field(
+        description="The admin who ordered it (an adjustment, a dispute's resolution)."
+    )
+    approved_by_admin_id: UUID | None = Field(
+        description="The second admin who approved an adjustment above the threshold."
+    )
     delta_total: Amount
     delta_escrowed: Amount
     before: BalancesView
@@ -78,11 +85,14 @@ def _not_zero(amount: Decimal) -> Decimal:
     return amount
 
 
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
 class AdjustmentIn(BaseModel):
     amount: Annotated[SignedAmountInput, AfterValidator(_not_zero)] = Field(
         description="Hours to add (positive) or take (negative), two decimals, not 0."
     )
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    reason: Reason
 
 
 class AdjustmentView(BaseModel):
@@ -90,8 +100,29 @@ class AdjustmentView(BaseModel):
     account: BalanceView
 
 
+class PendingAdjustmentView(View):
+    """An adjustment above the approval threshold: posted once another admin approves it."""
+
+    id: UUID
+    member_id: UUID
+    amount: Amount
+    reason: str
+    requested_by: UUID = Field(description="The admin who asked for it.")
+    requested_at: datetime
+    status: ApprovalStatus
+    decided_by: UUID | None = Field(description="The admin who approved or rejected it.")
+    decided_at: datetime | None
+    rejection_reason: str | None
+    transaction_id: UUID | None = Field(description="The ledger transaction, once approved.")
+
+
+class RejectionIn(BaseModel):
+    reason: Reason
+
+
 class CreditLimitIn(BaseModel):
     credit_limit: NonNegativeAmount
+    reason: Reason
 
 
 class ViolationView(View):

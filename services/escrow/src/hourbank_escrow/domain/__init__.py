@@ -17,6 +17,7 @@ from hourbank_escrow.domain.amounts import WELCOME_BONUS
 from hourbank_escrow.domain.errors import (
     EscrowDomainError,
     InvalidAmount,
+    NotAllowed,
     UnbalancedTransaction,
     UnknownAccount,
 )
@@ -25,7 +26,7 @@ from hourbank_escrow.domain.ledger import Ledger
 from hourbank_escrow.domain.member_accounts import adjust_balance, open_account
 from hourbank_escrow.domain.outcomes import Outcome, Result
 from hourbank_escrow.domain.reconciliation import reconcile
-from hourbank_escrow.domain.transactions import Entry, Posting, Transaction
+from hourbank_escrow.domain.transactions import AdminOrder, Entry, Posting, Transaction
 from hourbank_escrow.domain.violations import Check, ReconciliationReport, Violation
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "Account",
     "AccountRef",
     "AccountStatus",
+    "AdminOrder",
     "Balance",
     "Check",
     "Entry",
@@ -40,6 +42,7 @@ __all__ = [
     "Hold",
     "InvalidAmount",
     "Ledger",
+    "NotAllowed",
     "Outcome",
     "Posting",
     "ReconciliationReport",

@@ -12,7 +12,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from hourbank_escrow.domain.amounts import ZERO, cents, non_negative_cents
-from hourbank_escrow.domain.errors import InvalidAmount
+from hourbank_escrow.domain.errors import InvalidAmount, NotAllowed
 from hourbank_escrow.domain.outcomes import Outcome, Refusal
 from hourbank_shared.contracts.base import Event
 from hourbank_shared.contracts.enums import HoldFailureReason
@@ -94,10 +94,14 @@ class Account:
     def reactivate(self, sequence: int | None = None) -> Outcome:
         return self._set_status(AccountStatus.ACTIVE, sequence)
 
-    def change_credit_limit(self, credit_limit: Decimal, by_admin_id: UUID) -> Outcome:
+    def change_credit_limit(self, credit_limit: Decimal, by_admin_id: UUID, reason: str) -> Outcome:
         new_limit = non_negative_cents(credit_limit)
         if self.member_id is None:
             raise InvalidAmount(f"the {self.ref} account has no credit limit")
+        if not reason.strip():
+            raise InvalidAmount("a credit limit change needs a reason")
+        if by_admin_id == self.member_id:
+            raise NotAllowed("an admin may not set their own credit limit: another admin must")
         if new_limit == self.credit_limit:
             return Outcome.no_op(f"the credit limit is already {new_limit}")
         if self.available < -new_limit:
@@ -113,6 +117,7 @@ class Account:
                 previous=previous,
                 credit_limit=new_limit,
                 by_admin_id=by_admin_id,
+                reason=reason,
             )
         )
         return Outcome.applied()

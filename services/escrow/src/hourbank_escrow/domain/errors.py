@@ -20,3 +20,7 @@ class UnbalancedTransaction(EscrowDomainError):
 
 class UnknownAccount(EscrowDomainError):
     """A posting names an account the command did not load."""
+
+
+class NotAllowed(EscrowDomainError):
+    """An admin acting on their own account, or approving their own adjustment."""

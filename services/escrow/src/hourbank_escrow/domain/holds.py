@@ -47,7 +47,7 @@ from hourbank_escrow.domain.amounts import ZERO, positive_cents
 from hourbank_escrow.domain.ledger import Ledger
 from hourbank_escrow.domain.outcomes import Outcome
 from hourbank_escrow.domain.settlement import Split, resolution_split
-from hourbank_escrow.domain.transactions import Posting, into_escrow, out_of_escrow
+from hourbank_escrow.domain.transactions import AdminOrder, Posting, into_escrow, out_of_escrow
 from hourbank_shared.contracts.base import Event
 from hourbank_shared.contracts.enums import (
     DisputeResolution,
@@ -201,7 +201,12 @@ class Hold:
         ledger: Ledger,
         provider_amount: Decimal | None = None,
         requester_refund: Decimal | None = None,
+        *,
+        decided_by: AdminOrder | None = None,
+        note: str | None = None,
     ) -> Outcome:
+        """Pays out as the dispute was resolved; the transaction records the deciding admin and
+        their note."""
         if self.status is not HoldStatus.FROZEN and (refusal := self._cannot_pay_out()):
             return refusal
         if dispute_id in self.dismissed_disputes or self.dispute_id not in (None, dispute_id):
@@ -210,7 +215,10 @@ class Hold:
         postings = [Posting(SystemAccount.ESCROW, -self.amount, held_for=self.requester_id)]
         postings += [Posting(self.provider_id, split.to_provider)] if split.to_provider else []
         postings += [Posting(self.requester_id, split.to_requester)] if split.to_requester else []
-        self._post(ledger, TransactionType.DISPUTE_RESOLUTION, postings, dispute_id)
+        ledger.post(
+            TransactionType.DISPUTE_RESOLUTION, postings, request_id=self.request_id,
+            dispute_id=dispute_id, reason=note, ordered_by=decided_by,
+        )  # fmt: skip
         self.dispute_id = dispute_id
         self._resolve(HoldStatus.SETTLED, split)
         self.events.append(
@@ -245,14 +253,8 @@ class Hold:
         self.events.append(hold_events.adjust_failed(self, reason, detail, amount))
         return Outcome.refused(reason, detail)
 
-    def _post(
-        self,
-        ledger: Ledger,
-        type_: TransactionType,
-        postings: list[Posting],
-        dispute_id: UUID | None = None,
-    ) -> None:
-        ledger.post(type_, postings, request_id=self.request_id, dispute_id=dispute_id)
+    def _post(self, ledger: Ledger, type_: TransactionType, postings: list[Posting]) -> None:
+        ledger.post(type_, postings, request_id=self.request_id)
 
     def _resolve(self, status: HoldStatus, split: Split) -> None:
         self.status = status

@@ -24,7 +24,7 @@ from uuid import UUID
 from hourbank_escrow.domain.accounts import Account, AccountRef, Balance
 from hourbank_escrow.domain.amounts import ZERO
 from hourbank_escrow.domain.errors import UnbalancedTransaction, UnknownAccount
-from hourbank_escrow.domain.transactions import Entry, Posting, Transaction
+from hourbank_escrow.domain.transactions import AdminOrder, Entry, Posting, Transaction
 from hourbank_shared.contracts.enums import TransactionType
 from hourbank_shared.contracts.ledger import BalanceChanged
 
@@ -58,6 +58,7 @@ class Ledger:
         request_id: UUID | None = None,
         dispute_id: UUID | None = None,
         reason: str | None = None,
+        ordered_by: AdminOrder | None = None,
     ) -> Transaction:
         transaction = Transaction(
             type=type_,
@@ -67,6 +68,7 @@ class Ledger:
             request_id=request_id,
             dispute_id=dispute_id,
             reason=reason,
+            ordered_by=ordered_by,
         )
         self._check_all_loaded(transaction)
         entries = [self._entry(transaction, member) for member in transaction.members()]
@@ -108,6 +110,7 @@ class Ledger:
 
 
 def _balance_changed(transaction: Transaction, entry: Entry) -> BalanceChanged:
+    order = transaction.ordered_by
     return BalanceChanged(
         member_id=entry.member_id,
         transaction_id=transaction.id,
@@ -125,4 +128,6 @@ def _balance_changed(transaction: Transaction, entry: Entry) -> BalanceChanged:
         available_after=entry.after.available,
         reason=transaction.reason,
         posted_at=transaction.posted_at,
+        by_admin_id=order.admin_id if order else None,
+        approved_by_admin_id=order.approved_by if order else None,
     )

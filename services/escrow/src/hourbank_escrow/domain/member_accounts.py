@@ -5,10 +5,10 @@ from uuid import UUID
 
 from hourbank_escrow.domain.accounts import Account, SystemAccount
 from hourbank_escrow.domain.amounts import WELCOME_BONUS, ZERO, cents, non_negative_cents
-from hourbank_escrow.domain.errors import InvalidAmount
+from hourbank_escrow.domain.errors import InvalidAmount, NotAllowed
 from hourbank_escrow.domain.ledger import Ledger
 from hourbank_escrow.domain.outcomes import Outcome
-from hourbank_escrow.domain.transactions import Posting
+from hourbank_escrow.domain.transactions import AdminOrder, Posting
 from hourbank_shared.contracts.enums import HoldFailureReason, TransactionType
 
 FUND = SystemAccount.COMMUNITY_FUND
@@ -35,16 +35,21 @@ def open_account(
     return Outcome.applied(f"opened with a welcome bonus of {bonus} h")
 
 
-def adjust_balance(member_id: UUID, amount: Decimal, reason: str, ledger: Ledger) -> Outcome:
+def adjust_balance(
+    member_id: UUID, amount: Decimal, reason: str, ledger: Ledger, *, ordered_by: AdminOrder
+) -> Outcome:
     """An admin adds (or, if negative, takes) hours, against `community-fund`.
 
-    A deduction may not take `available` below −credit_limit: held hours stay held.
+    A deduction may not take `available` below −credit_limit: held hours stay held. No admin
+    may adjust their own account, nor approve an adjustment of it.
     """
     amount = cents(amount)
     if amount == 0:
         raise InvalidAmount("an adjustment must move some hours")
     if not reason.strip():
         raise InvalidAmount("an adjustment needs a reason")
+    if member_id in ordered_by.admins:
+        raise NotAllowed("an admin may not adjust their own account: another admin must")
     account = ledger.account(member_id)
     if account is None:
         return Outcome.refused(HoldFailureReason.ACCOUNT_MISSING, "the member has no account")
@@ -58,5 +63,6 @@ def adjust_balance(member_id: UUID, amount: Decimal, reason: str, ledger: Ledger
         TransactionType.ADMIN_ADJUSTMENT,
         [Posting(FUND, -amount), Posting(member_id, amount)],
         reason=reason,
+        ordered_by=ordered_by,
     )
     return Outcome.applied()

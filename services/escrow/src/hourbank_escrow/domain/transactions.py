@@ -36,6 +36,19 @@ class Posting:
 
 
 @dataclass(frozen=True)
+class AdminOrder:
+    """The admin who ordered a transaction (an adjustment, a dispute's resolution) and the
+    second admin who approved it, when its amount needed one."""
+
+    admin_id: UUID
+    approved_by: UUID | None = None
+
+    @property
+    def admins(self) -> set[UUID]:
+        return {self.admin_id} | ({self.approved_by} if self.approved_by else set())
+
+
+@dataclass(frozen=True)
 class Transaction:
     type: TransactionType
     postings: tuple[Posting, ...]
@@ -44,6 +57,7 @@ class Transaction:
     request_id: UUID | None = None
     dispute_id: UUID | None = None
     reason: str | None = None
+    ordered_by: AdminOrder | None = None
     id: UUID = field(default_factory=uuid4)
 
     def __post_init__(self) -> None:

@@ -36,15 +36,13 @@ class SqlNotifications:
 
 
 class SqlMembers:
-    """Who is who, as the members topic told: emails and admins."""
+    """Who is who, as the members topic told: names and roles (admins)."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def register(
-        self, member_id: UUID, display_name: str, email: str | None, roles: list[str]
-    ) -> None:
-        values = {"display_name": display_name, "email": email, "roles": roles}
+    def register(self, member_id: UUID, display_name: str, roles: list[str]) -> None:
+        values = {"display_name": display_name, "roles": roles}
         self._session.execute(
             insert(t.members)
             .values(member_id=member_id, **values)
@@ -56,8 +54,26 @@ class SqlMembers:
         query = select(c.member_id).where(c.roles.contains([ADMIN])).order_by(c.member_id)
         return list(self._session.scalars(query))
 
+
+class SqlContacts:
+    """Where email goes, as the private member-contacts topic told."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def record(self, member_id: UUID, email: str | None, sequence: int) -> None:
+        """Keep the contact data of the member's highest sequence (a replay cannot go back)."""
+        statement = insert(t.contacts).values(member_id=member_id, email=email, sequence=sequence)
+        self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[t.contacts.c.member_id],
+                set_={"email": statement.excluded.email, "sequence": statement.excluded.sequence},
+                where=t.contacts.c.sequence <= statement.excluded.sequence,
+            )
+        )
+
     def emails(self, member_ids: Sequence[UUID]) -> dict[UUID, str]:
-        c = t.members.c
+        c = t.contacts.c
         rows = self._session.execute(
             select(c.member_id, c.email).where(c.member_id.in_(member_ids), c.email.is_not(None))
         )

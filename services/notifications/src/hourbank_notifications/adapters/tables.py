@@ -67,14 +67,22 @@ email_deliveries = Table(
     Index("email_deliveries_due", "next_attempt_at", postgresql_where=text("status = 'PENDING'")),
 )
 
-# who is who, from hourbank.members.v1: emails for the email channel, admins for new disputes
+# who is who, from hourbank.members.v1: admins for new disputes
 members = Table(
     "members",
     metadata,
     Column("member_id", Uuid, primary_key=True),
     Column("display_name", Text, nullable=False),
-    Column("email", Text),
     Column("roles", ARRAY(Text), nullable=False),
+)
+
+# where email goes, from the private hourbank.private.member-contacts.v1 only
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("member_id", Uuid, primary_key=True),
+    Column("email", Text),
+    Column("sequence", Integer, nullable=False),
 )
 
 outbox = outbox_table(metadata)

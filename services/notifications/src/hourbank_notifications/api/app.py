@@ -4,6 +4,7 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from hourbank_notifications.api import routes
+from hourbank_notifications.api.limits import StreamSlots
 from hourbank_notifications.settings import NotificationsSettings
 from hourbank_shared.clock import Clock
 from hourbank_shared.service_app import service_app
@@ -20,5 +21,7 @@ def create_app(
         sessions=sessions,
         clock=clock,
     )
+    app.state.stream_slots = StreamSlots(settings.streams_per_member)
+    app.state.preferences_max = settings.preferences_max
     app.include_router(routes.router)
     return app

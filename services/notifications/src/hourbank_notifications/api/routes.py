@@ -1,13 +1,20 @@
 """A member's notifications: the list, the unread count, marking read, channel preferences and
 the live stream. Members see and mark only their own."""
 
+import weakref
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from hourbank_notifications.api.commands import mark_all_read, mark_read, set_preferences
+from hourbank_notifications.api.limits import (
+    PreferencesMax,
+    Streams,
+    released_at_the_end,
+    too_many_streams,
+)
 from hourbank_notifications.api.queries import notifications_of, preferences_of, unread_count
 from hourbank_notifications.api.schemas import (
     MarkedRead,
@@ -23,6 +30,12 @@ from hourbank_shared.pagination import Cursor, Limit, Page
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such notification, or another member's (problem+json)"}
+}
+TOO_MANY_STREAMS: dict[int | str, dict[str, Any]] = {
+    429: {"description": "The caller has as many streams open as allowed (problem+json)"}
+}
+TOO_MANY_PREFERENCES: dict[int | str, dict[str, Any]] = {
+    422: {"description": "Invalid, or more choices than a member may store (problem+json)"}
 }
 
 
@@ -44,11 +57,19 @@ def count_unread(principal: CurrentPrincipal, session: ReadSession) -> UnreadCou
     return UnreadCount(unread=unread_count(session, principal.member_id))
 
 
-@router.get("/stream", response_class=StreamingResponse)
-def stream(principal: CurrentPrincipal, sessions: Sessions, now: Now) -> StreamingResponse:
+@router.get("/stream", response_class=StreamingResponse, responses=TOO_MANY_STREAMS)
+def stream(
+    principal: CurrentPrincipal, sessions: Sessions, now: Now, slots: Streams, request: Request
+) -> Response:
     """Server-sent events: each new notification of the caller as `event: notification`."""
+    slot = slots.take(principal.member_id)
+    if slot is None:
+        return too_many_streams(request.url.path, slots.per_member)
+    events = released_at_the_end(notification_events(sessions, principal.member_id, now), slot)
+    # a stream the server never starts (the client left first) never runs its `finally`
+    weakref.finalize(events, slot.release)
     return StreamingResponse(
-        notification_events(sessions, principal.member_id, now),
+        events,
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -60,12 +81,12 @@ def get_preferences(principal: CurrentPrincipal, session: ReadSession) -> Prefer
     return preferences_of(session, principal.member_id)
 
 
-@router.put("/preferences")
+@router.put("/preferences", responses=TOO_MANY_PREFERENCES)
 def put_preferences(
-    body: Preferences, principal: CurrentPrincipal, sessions: Sessions
+    body: Preferences, principal: CurrentPrincipal, sessions: Sessions, most: PreferencesMax
 ) -> Preferences:
     """Turn channels on or off per notification type; the choices not named stay as they are."""
-    set_preferences(sessions, principal.member_id, body.preferences)
+    set_preferences(sessions, principal.member_id, body.preferences, most)
     with sessions() as session:
         return preferences_of(session, principal.member_id)
 

@@ -8,7 +8,13 @@ from fastapi import APIRouter, Depends, Response
 
 from hourbank_requests.adapters.member_repositories import SqlMembers
 from hourbank_requests.api.dependencies import Now, ReadSession, UnitOfWork
-from hourbank_requests.api.schemas import MemberView, ProfileView, RegistrationIn, SuspensionIn
+from hourbank_requests.api.schemas import (
+    MemberView,
+    ProfileView,
+    ReactivationIn,
+    RegistrationIn,
+    SuspensionIn,
+)
 from hourbank_requests.domain.errors import NotAllowedNow, NotVisible
 from hourbank_requests.domain.members import Member
 from hourbank_requests.unit_of_work import SqlUnitOfWork
@@ -23,6 +29,7 @@ admin_router = APIRouter(
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such member"}}
 CONFLICT: dict[int | str, dict[str, Any]] = {
     **NOT_FOUND,
+    403: {"description": "An admin acting on themselves (problem+json)"},
     409: {"description": "The member is already in that status (problem+json)"},
 }
 
@@ -76,7 +83,7 @@ def profile(member_id: UUID, principal: CurrentPrincipal, session: ReadSession) 
 def suspend(
     member_id: UUID, body: SuspensionIn, admin: AdminPrincipal, uow: UnitOfWork, now: Now
 ) -> MemberView:
-    """Suspend a member: no new requests or offerings until reactivated."""
+    """Suspend a member, for a reason: no new requests or offerings until reactivated."""
     with uow:
         member = _found(uow.members.lock(member_id), member_id)
         member.suspend(body.reason, by_admin_id=admin.member_id)
@@ -84,11 +91,13 @@ def suspend(
 
 
 @admin_router.post("/{member_id}/reactivate", responses=CONFLICT)
-def reactivate(member_id: UUID, admin: AdminPrincipal, uow: UnitOfWork, now: Now) -> MemberView:
-    """Lift a member's suspension."""
+def reactivate(
+    member_id: UUID, body: ReactivationIn, admin: AdminPrincipal, uow: UnitOfWork, now: Now
+) -> MemberView:
+    """Lift a member's suspension, for a reason."""
     with uow:
         member = _found(uow.members.lock(member_id), member_id)
-        member.reactivate(by_admin_id=admin.member_id)
+        member.reactivate(body.reason, by_admin_id=admin.member_id)
         return _saved(uow, member, now)
 
 

@@ -77,6 +77,10 @@ class SuspensionIn(BaseModel):
     reason: Reason
 
 
+class ReactivationIn(BaseModel):
+    reason: Reason
+
+
 class OfferingIn(BaseModel):
     title: Title
     description: Description = ""

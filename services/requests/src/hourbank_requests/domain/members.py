@@ -7,11 +7,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from uuid import UUID
 
-from hourbank_requests.domain.errors import InvalidInput, NotAllowedNow
+from hourbank_requests.domain.errors import Forbidden, InvalidInput, NotAllowedNow
 from hourbank_shared.contracts.base import Event
+from hourbank_shared.contracts.member_contacts import MemberContactChanged
 from hourbank_shared.contracts.members import (
     MemberReactivated,
     MemberRegistered,
+    MemberRegisteredV2,
     MemberSuspended,
 )
 
@@ -52,16 +54,28 @@ class Member:
         member = cls(
             member_id, _display_name(display_name), _email(email), tuple(sorted(roles)), now
         )
-        member.events.append(
+        # v1 stays for its readers until its deprecation ends, but without the address: no
+        # contact data on a public topic; only the private contact event carries it
+        member.events += [
             MemberRegistered(
                 member_id=member.id,
                 display_name=member.display_name,
-                email=member.email,
+                email=None,
                 roles=list(member.roles),
                 registered_at=now,
                 sequence=member.version,
-            )
-        )
+            ),
+            MemberRegisteredV2(
+                member_id=member.id,
+                display_name=member.display_name,
+                roles=list(member.roles),
+                registered_at=now,
+                sequence=member.version,
+            ),
+            MemberContactChanged(
+                member_id=member.id, sequence=member.version, email=member.email, changed_at=now
+            ),
+        ]
         return member
 
     @property
@@ -76,15 +90,12 @@ class Member:
         return average.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
     def suspend(self, reason: str, by_admin_id: UUID) -> None:
+        self._not_oneself(by_admin_id, "suspend")
         if not self.is_active:
             raise NotAllowedNow(
                 f"member {self.id} is already {self.status}", member_status=self.status
             )
-        reason = reason.strip()
-        if not 1 <= len(reason) <= REASON_MAX:
-            raise InvalidInput(
-                f"reason: a suspension needs a reason of 1 to {REASON_MAX} characters"
-            )
+        reason = _reason(reason, "a suspension")
         self._become(MemberStatus.SUSPENDED)
         self.events.append(
             MemberSuspended(
@@ -92,15 +103,23 @@ class Member:
             )
         )
 
-    def reactivate(self, by_admin_id: UUID) -> None:
+    def reactivate(self, reason: str, by_admin_id: UUID) -> None:
+        self._not_oneself(by_admin_id, "reactivate")
         if self.is_active:
             raise NotAllowedNow(
                 f"member {self.id} is already {self.status}", member_status=self.status
             )
+        reason = _reason(reason, "a reactivation")
         self._become(MemberStatus.ACTIVE)
         self.events.append(
-            MemberReactivated(member_id=self.id, by_admin_id=by_admin_id, sequence=self.version)
+            MemberReactivated(
+                member_id=self.id, reason=reason, by_admin_id=by_admin_id, sequence=self.version
+            )
         )
+
+    def _not_oneself(self, admin_id: UUID, action: str) -> None:
+        if admin_id == self.id:
+            raise Forbidden(f"an admin may not {action} themselves: another admin must")
 
     def add_rating(self, score: int) -> None:
         if isinstance(score, bool) or not LOWEST_SCORE <= score <= HIGHEST_SCORE:
@@ -114,6 +133,13 @@ class Member:
     def _become(self, status: MemberStatus) -> None:
         self.status = status
         self.version += 1
+
+
+def _reason(value: str, what: str) -> str:
+    reason = value.strip()
+    if not 1 <= len(reason) <= REASON_MAX:
+        raise InvalidInput(f"reason: {what} needs a reason of 1 to {REASON_MAX} characters")
+    return reason
 
 
 def _display_name(value: str) -> str:

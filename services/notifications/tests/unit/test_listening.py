@@ -1,0 +1,25 @@
+"""What the worker listens to: every member event has a handling, the private contacts too."""
+
+from uuid import uuid4
+
+from hourbank_notifications.app import TOPICS
+from hourbank_notifications.domain.recipients import MAPPINGS
+from hourbank_notifications.handlers import DIRECTORY_EVENTS, concerns_no_one
+from hourbank_shared.contracts import topics
+from hourbank_shared.contracts.catalog import events_on
+
+from ..events import contact, registered, registered_v1
+
+
+def test_the_worker_reads_the_private_contacts_topic() -> None:
+    assert topics.MEMBER_CONTACTS in TOPICS
+    assert {topics.MEMBERS, topics.REQUESTS, topics.DISPUTES, topics.LEDGER} <= set(TOPICS)
+
+
+def test_every_member_event_keeps_the_directory_or_notifies() -> None:
+    for topic in (topics.MEMBERS, topics.MEMBER_CONTACTS):
+        for cls in events_on(topic):
+            assert cls in DIRECTORY_EVENTS or cls in MAPPINGS, cls.TYPE
+    member = uuid4()
+    for event in (registered(member), registered_v1(member), contact(member, "ada@example.org")):
+        assert not concerns_no_one(event), event.TYPE
