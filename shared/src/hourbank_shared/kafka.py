@@ -136,10 +136,6 @@ def checkpoint_spec(relay: str) -> TopicSpec:
     )
 
 
-def consumer_specs(consumer: str) -> list[TopicSpec]:
-    return [TopicSpec(dlq_topic(consumer), partitions=1), TopicSpec(replay_topic(consumer), 1)]
-
-
 def ensure_topics(
     bootstrap: str,
     specs: Iterable[TopicSpec],

@@ -13,11 +13,11 @@ from hourbank_notifications.email.mailer import SmtpMailer
 from hourbank_notifications.email.sender import send_due
 from hourbank_notifications.handlers import CONSUMER
 from hourbank_shared.consumer import RetryPolicy
-from hourbank_shared.kafka import consumer_specs, ensure_topics
 from hourbank_shared.logs import configure_logging
 from hourbank_shared.migrations import upgrade
 from hourbank_shared.process import run_relay, stop_on_signals
 from hourbank_shared.startup import built_or_exit, refuse_published_secret
+from hourbank_shared.topics import consumer_topic_specs, create_missing_topics
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 
@@ -54,7 +54,13 @@ def worker(service: Notifications, args: argparse.Namespace) -> None:
     settings = service.settings
     port = settings.metrics_port if args.metrics_port is None else args.metrics_port
     start_http_server(port)  # 0: any free port
-    ensure_topics(settings.kafka_bootstrap_servers, consumer_specs(CONSUMER), security=settings)
+    # its dead-letter and replay topics, made as every consumer's are (replicas, retention)
+    create_missing_topics(
+        settings.kafka_bootstrap_servers,
+        consumer_topic_specs(CONSUMER, settings),
+        settings,
+        security=settings,
+    )
     app = faust_app(
         service.context,
         settings.kafka_bootstrap_servers,
