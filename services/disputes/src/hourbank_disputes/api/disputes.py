@@ -32,6 +32,7 @@ from hourbank_disputes.handlers import (
 )
 from hourbank_disputes.unit_of_work import SqlUnitOfWork
 from hourbank_shared.auth import AdminPrincipal, CurrentPrincipal
+from hourbank_shared.commands import run_once
 from hourbank_shared.contracts.enums import DisputeStatus
 from hourbank_shared.db import losing_unique_race
 from hourbank_shared.idempotency import IdempotencyKey, IdempotentRequest
@@ -76,14 +77,7 @@ def _command(
     answer: Callable[[SqlUnitOfWork, Any], DisputeDetail | EvidenceView],
 ) -> Response:
     """One command in one unit of work, its answer remembered for the idempotency key."""
-    with uow:
-        idempotent = uow.idempotent(idempotency)
-        if (stored := idempotent.stored()) is not None:
-            return stored
-        result = handler(uow)
-        response = idempotent.respond(status_code, answer(uow, result))
-        uow.commit()
-    return response
+    return run_once(uow, idempotency, lambda u: (status_code, answer(u, handler(u))))
 
 
 @router.post(

@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Response
+from pydantic import BaseModel
 
 from hourbank_escrow.api.dependencies import (
     ApprovalThreshold,
@@ -31,6 +32,7 @@ from hourbank_escrow.domain.approvals import ApprovalStatus, PendingAdjustment, 
 from hourbank_escrow.reconciler import reconcile_once
 from hourbank_escrow.unit_of_work import SqlUnitOfWork
 from hourbank_shared.auth import AdminPrincipal, admin_principal
+from hourbank_shared.commands import run_once
 from hourbank_shared.contracts.enums import HoldFailureReason
 from hourbank_shared.errors import Conflict, NotFound
 from hourbank_shared.idempotency import IdempotencyKey
@@ -82,10 +84,8 @@ def adjust(
 ) -> Response:
     """Add hours to a member's balance, or take them, against the community fund, for a reason.
     Above HOURBANK_ESCROW_ADJUSTMENT_APPROVAL_ABOVE hours it waits (202) for a second admin."""
-    with uow:
-        command = uow.idempotent(idempotency)
-        if (stored := command.stored()) is not None:
-            return stored
+
+    def adjust_or_ask(uow: SqlUnitOfWork) -> tuple[int, BaseModel]:
         if needs_second_admin(body.amount, approval_above):
             pending = PendingAdjustment.request(
                 member_id, body.amount, body.reason, admin.member_id, now
@@ -93,14 +93,13 @@ def adjust(
             if not uow.accounts.lock([member_id], system=False):
                 raise _no_account(member_id)
             uow.pending_adjustments.save(pending)
-            response = command.respond(202, PendingAdjustmentView.model_validate(pending))
-        else:
-            ledger = Ledger(uow.accounts.lock([member_id]), now=now)
-            order = AdminOrder(admin.member_id)
-            outcome = adjust_balance(member_id, body.amount, body.reason, ledger, ordered_by=order)
-            response = command.respond(201, _posted(uow, ledger, member_id, outcome))
-        uow.commit()
-    return response
+            return 202, PendingAdjustmentView.model_validate(pending)
+        ledger = Ledger(uow.accounts.lock([member_id]), now=now)
+        order = AdminOrder(admin.member_id)
+        outcome = adjust_balance(member_id, body.amount, body.reason, ledger, ordered_by=order)
+        return 201, _posted(uow, ledger, member_id, outcome)
+
+    return run_once(uow, idempotency, adjust_or_ask)
 
 
 @router.put(
@@ -148,17 +147,15 @@ def approve(
     now: Now,
 ) -> Response:
     """A second admin (not the one who asked, not the member) approves: the hours are posted."""
-    with uow:
-        command = uow.idempotent(idempotency)
-        if (stored := command.stored()) is not None:
-            return stored
+
+    def approve_and_post(uow: SqlUnitOfWork) -> tuple[int, BaseModel]:
         pending = _pending(uow, adjustment_id)
         ledger = Ledger(uow.accounts.lock([pending.member_id]), now=now)
         view = _posted(uow, ledger, pending.member_id, pending.approve(admin.member_id, ledger))
         uow.pending_adjustments.save(pending)  # after the transaction it names
-        response = command.respond(200, view)
-        uow.commit()
-    return response
+        return 200, view
+
+    return run_once(uow, idempotency, approve_and_post)
 
 
 @router.post(
@@ -175,16 +172,14 @@ def reject(
     now: Now,
 ) -> Response:
     """A second admin rejects the adjustment, for a reason: nothing is posted."""
-    with uow:
-        command = uow.idempotent(idempotency)
-        if (stored := command.stored()) is not None:
-            return stored
+
+    def reject_it(uow: SqlUnitOfWork) -> tuple[int, BaseModel]:
         pending = _pending(uow, adjustment_id)
         _applied(pending.reject(admin.member_id, body.reason, now))
         uow.pending_adjustments.save(pending)
-        response = command.respond(200, PendingAdjustmentView.model_validate(pending))
-        uow.commit()
-    return response
+        return 200, PendingAdjustmentView.model_validate(pending)
+
+    return run_once(uow, idempotency, reject_it)
 
 
 def _posted(

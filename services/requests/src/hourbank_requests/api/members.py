@@ -5,6 +5,7 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Response
+from pydantic import BaseModel
 
 from hourbank_requests.adapters.member_repositories import SqlMembers
 from hourbank_requests.api.dependencies import Now, ReadSession, UnitOfWork
@@ -19,6 +20,7 @@ from hourbank_requests.domain.errors import NotAllowedNow, NotVisible
 from hourbank_requests.domain.members import Member
 from hourbank_requests.unit_of_work import SqlUnitOfWork
 from hourbank_shared.auth import AdminPrincipal, CurrentPrincipal, admin_principal
+from hourbank_shared.commands import run_once
 from hourbank_shared.idempotency import IdempotencyKey
 
 router = APIRouter(prefix="/v1/members", tags=["members"])
@@ -48,10 +50,8 @@ def register(
     now: Now,
 ) -> Response:
     """Become a member as the token's subject, with the roles the token carries."""
-    with uow:
-        command = uow.idempotent(idempotency)
-        if (stored := command.stored()) is not None:
-            return stored
+
+    def register_member(uow: SqlUnitOfWork) -> tuple[int, BaseModel]:
         if uow.members.lock(principal.member_id) is not None:
             raise NotAllowedNow(f"member {principal.member_id} is already registered")
         member = Member.register(
@@ -59,9 +59,9 @@ def register(
         )
         uow.members.save(member)
         uow.publish(member, time=now)
-        response = command.respond(201, MemberView.model_validate(member))
-        uow.commit()
-    return response
+        return 201, MemberView.model_validate(member)
+
+    return run_once(uow, idempotency, register_member)
 
 
 @router.get("/me", responses={404: {"description": "Not registered yet (problem+json)"}})

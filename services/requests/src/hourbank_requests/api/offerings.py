@@ -4,6 +4,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
 
 from hourbank_requests.api.dependencies import Now, ReadSession, UnitOfWork
 from hourbank_requests.api.offering_queries import OfferingFilter, offering, offerings
@@ -12,6 +13,7 @@ from hourbank_requests.domain.errors import Forbidden, NotVisible
 from hourbank_requests.domain.offerings import Offering
 from hourbank_requests.unit_of_work import SqlUnitOfWork
 from hourbank_shared.auth import CurrentPrincipal
+from hourbank_shared.commands import run_once
 from hourbank_shared.idempotency import IdempotencyKey
 from hourbank_shared.pagination import Cursor, Limit, Page
 
@@ -37,18 +39,16 @@ def create_offering(
     now: Now,
 ) -> Response:
     """Offer a service to the other members."""
-    with uow:
-        command = uow.idempotent(idempotency)
-        if (stored := command.stored()) is not None:
-            return stored
+
+    def offer(uow: SqlUnitOfWork) -> tuple[int, BaseModel]:
         provider = uow.members.lock(principal.member_id)
         if provider is None:
             raise Forbidden("only members offer services: register first (POST /v1/members)")
         created = Offering.create(provider, body.terms(), now)
         uow.offerings.save(created)
-        response = command.respond(201, OfferingView.of(created))
-        uow.commit()
-    return response
+        return 201, OfferingView.of(created)
+
+    return run_once(uow, idempotency, offer)
 
 
 @router.get("")

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel
 
 from hourbank_requests.api.dependencies import ReadSession, UnitOfWork
 from hourbank_requests.api.request_queries import (
@@ -35,6 +36,7 @@ from hourbank_requests.overdue import overdue_requests
 from hourbank_requests.unit_of_work import SqlUnitOfWork
 from hourbank_shared.auth import AdminPrincipal, CurrentPrincipal
 from hourbank_shared.clock import BusinessTime
+from hourbank_shared.commands import run_once
 from hourbank_shared.contracts.enums import RequestStatus
 from hourbank_shared.db import losing_unique_race
 from hourbank_shared.idempotency import IdempotencyKey, IdempotentRequest
@@ -88,17 +90,15 @@ def submit(
     body: RequestIn, caller: CurrentCaller, idempotency: IdempotencyKey, uow: UnitOfWork, ctx: Ctx
 ) -> Response:
     """Ask for an offering's service; escrow then holds hours × rate from the requester."""
-    with uow:
-        answer = uow.idempotent(idempotency)
-        if (stored := answer.stored()) is not None:
-            return stored
-        with losing_unique_race(ONE_OPEN, _second_open_request):
-            submitted = submit_request(
-                ctx, uow, caller.member_id, body.offering_id, body.hours, body.message
-            )
-            response = answer.respond(201, request_view(uow.session, submitted.id, caller))
-            uow.commit()
-    return response
+
+    def submit_it(uow: SqlUnitOfWork) -> tuple[int, BaseModel]:
+        submitted = submit_request(
+            ctx, uow, caller.member_id, body.offering_id, body.hours, body.message
+        )
+        return 201, request_view(uow.session, submitted.id, caller)
+
+    with losing_unique_race(ONE_OPEN, _second_open_request):  # the commit may lose the race
+        return run_once(uow, idempotency, submit_it)
 
 
 @router.get("")
@@ -156,14 +156,12 @@ class Action:
         return self.handle(lambda uow: act_on_request(uow, self.request_id, command))
 
     def handle(self, handler: Callable[[SqlUnitOfWork], ServiceRequest]) -> Response:
-        with self.uow as uow:
-            answer = uow.idempotent(self.idempotency)
-            if (stored := answer.stored()) is not None:
-                return stored
+
+        def handled(uow: SqlUnitOfWork) -> tuple[int, BaseModel]:
             handler(uow)
-            response = answer.respond(200, request_view(uow.session, self.request_id, self.caller))
-            uow.commit()
-        return response
+            return 200, request_view(uow.session, self.request_id, self.caller)
+
+        return run_once(self.uow, self.idempotency, handled)
 
 
 def _action(
