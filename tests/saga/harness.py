@@ -71,16 +71,16 @@ class Saga:
     escrow: Escrow
     disputes: Disputes
     bootstrap: str = ""
-    escrow_group: str = ""
-    """The escrow consumer's group, which names its dead-letter and replay topics."""
+    suffix: str = ""
+    """Of this saga's consumer groups and relays, so they never share another's."""
     failing_requesters: set[uuid.UUID] = field(default_factory=set)
     """Members whose `request.submitted` escrow's handler fails on (so it is dead-lettered)."""
     failing_acceptances: set[uuid.UUID] = field(default_factory=set)
     """Requests whose `request.accepted` the disputes consumer fails on."""
 
-    @property
-    def disputes_group(self) -> str:
-        return self.escrow_group.replace("escrow-", "disputes-", 1)
+    def group(self, service: str) -> str:
+        """The service's consumer group, which names its dead-letter and replay topics."""
+        return f"{service}-{self.suffix}"
 
     def projection_sequence(self, request_id: uuid.UUID) -> int | None:
         p = dispute_tables.request_projection
@@ -303,31 +303,21 @@ def running_saga(
             lambda e: isinstance(e, RequestAccepted) and e.request_id in failing_acceptances,
             projection_routes[RequestAccepted.TYPE],
         )
+        consumed = {
+            "requests": (REQUESTS_TOPICS, requests_routes(requests.context)),
+            "escrow": (ESCROW_TOPICS, routes),
+            "disputes": (DISPUTES_TOPICS, projection_routes),
+        }
         consumers = [
             ConsumerRunner(
-                name=f"requests-{suffix}",
+                name=f"{service}-{suffix}",
                 bootstrap=infra.bootstrap,
-                topics=REQUESTS_TOPICS,
-                routes=requests_routes(requests.context),
+                topics=service_topics,
+                routes=service_routes,
                 from_end=True,
-                security=security("requests"),
-            ),
-            ConsumerRunner(
-                name=f"escrow-{suffix}",
-                bootstrap=infra.bootstrap,
-                topics=ESCROW_TOPICS,
-                routes=routes,
-                from_end=True,
-                security=security("escrow"),
-            ),
-            ConsumerRunner(
-                name=f"disputes-{suffix}",
-                bootstrap=infra.bootstrap,
-                topics=DISPUTES_TOPICS,
-                routes=projection_routes,
-                from_end=True,
-                security=security("disputes"),
-            ),
+                security=security(service),
+            )
+            for service, (service_topics, service_routes) in consumed.items()
         ]
         stop = threading.Event()
         workers = [threading.Thread(target=c.run, args=(stop,)) for c in consumers]
@@ -346,7 +336,7 @@ def running_saga(
             for consumer in consumers:
                 assert consumer.assigned.wait(60), f"{consumer.name} got no partitions"
             yield Saga(
-                requests, escrow, disputes, infra.bootstrap, f"escrow-{suffix}", failing,
+                requests, escrow, disputes, infra.bootstrap, suffix, failing,
                 failing_acceptances,
             )  # fmt: skip
         finally:

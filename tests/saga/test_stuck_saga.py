@@ -26,7 +26,7 @@ def saga(infra: Infra) -> Iterator[Saga]:
 def dead_letter_of(saga: Saga, request_id: UUID) -> DeadLetter | None:
     found = [
         letter
-        for letter in dead_letters(saga.bootstrap, saga.escrow_group)
+        for letter in dead_letters(saga.bootstrap, saga.group("escrow"))
         if letter.key == str(request_id)
     ]
     return found[-1] if found else None
@@ -62,7 +62,7 @@ def test_a_dead_lettered_submission_expires_and_its_replay_holds_nothing(saga: S
     saga.wait_status(again, S.AWAITING_RESPONSE)
 
     # the operator replays the dead letter: escrow refuses the late hold, nothing moves
-    replay(saga.bootstrap, saga.escrow_group, [letter.position])
+    replay(saga.bootstrap, saga.group("escrow"), [letter.position])
     event_id = letter.header("dlq.event_id")
     saga._until(lambda: saga.escrow_handled(event_id), "escrow to handle the replay", 60)
     assert saga.row(request)["status"] == S.EXPIRED
@@ -76,7 +76,7 @@ def test_the_requester_cancels_a_submission_escrow_never_answered(saga: Saga) ->
     assert saga.row(request)["status"] == S.CANCELLED
     saga._until(lambda: saga.hold(request) == (None, "ENDED_BEFORE_HOLD"), "the tombstone")
 
-    replay(saga.bootstrap, saga.escrow_group, [letter.position])
+    replay(saga.bootstrap, saga.group("escrow"), [letter.position])
     event_id = letter.header("dlq.event_id")
     saga._until(lambda: saga.escrow_handled(event_id), "escrow to handle the replay", 60)
     assert saga.balance(alice) == (D("3.00"), D("3.00"), D("0.00"))
@@ -96,14 +96,14 @@ def test_replaying_an_old_dead_letter_does_not_roll_the_projection_back(saga: Sa
     saga.failing_acceptances.discard(request)
     letters = [
         letter
-        for letter in dead_letters(saga.bootstrap, saga.disputes_group)
+        for letter in dead_letters(saga.bootstrap, saga.group("disputes"))
         if letter.key == str(request)
     ]
     assert [letter.header("dlq.event_type") for letter in letters] == [
         "hourbank.request.accepted.v1"
     ]
 
-    replay(saga.bootstrap, saga.disputes_group, [letters[0].position])
+    replay(saga.bootstrap, saga.group("disputes"), [letters[0].position])
     event_id = letters[0].header("dlq.event_id")
     saga._until(lambda: saga.disputes_handled(event_id), "disputes to handle the replay", 60)
     assert saga.disputes_projection(request) == S.IN_PROGRESS  # not back to ACCEPTED

@@ -48,6 +48,23 @@ def update_versioned(
         raise ConcurrentUpdate(f"{table.name} row changed since version {loaded_version}")
 
 
+def save_versioned(
+    session: Session,
+    table: Table,
+    row_key: ColumnElement[bool],
+    loaded_version: int | None,
+    version: int,
+    identity: Mapping[str, object],
+    values: Mapping[str, object],
+) -> None:
+    """Inserts a row the unit of work did not load (`identity` and `values`); updates one it
+    loaded whose version moved, only if nobody changed it since (`update_versioned`)."""
+    if loaded_version is None:
+        session.execute(insert(table).values({**identity, **values}))
+    elif loaded_version != version:
+        update_versioned(session, table, row_key, loaded_version, values)
+
+
 def hours_column(name: str, *, nullable: bool = False) -> Column[Decimal]:
     """Hours as stored everywhere: exact, two decimals (SPEC §2)."""
     return Column(name, Numeric(14, 2), nullable=nullable)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from hourbank_escrow.adapters import tables as t
 from hourbank_escrow.domain.approvals import ApprovalStatus, PendingAdjustment
 from hourbank_shared.contracts.ledger import CreditLimitChanged
-from hourbank_shared.db import update_versioned
+from hourbank_shared.db import save_versioned
 
 
 class SqlPendingAdjustments:
@@ -41,20 +41,18 @@ class SqlPendingAdjustments:
             "transaction_id": pending.transaction_id,
             "version": pending.version,
         }
-        loaded_version = self._loaded.get(pending.id)
-        if loaded_version is None:
-            identity = {
-                "id": pending.id,
-                "member_id": pending.member_id,
-                "amount": pending.amount,
-                "reason": pending.reason,
-                "requested_by": pending.requested_by,
-                "requested_at": pending.requested_at,
-            }
-            self._session.execute(insert(t.pending_adjustments).values({**identity, **values}))
-        elif loaded_version != pending.version:
-            row_key = t.pending_adjustments.c.id == pending.id
-            update_versioned(self._session, t.pending_adjustments, row_key, loaded_version, values)
+        identity = {
+            "id": pending.id,
+            "member_id": pending.member_id,
+            "amount": pending.amount,
+            "reason": pending.reason,
+            "requested_by": pending.requested_by,
+            "requested_at": pending.requested_at,
+        }
+        save_versioned(
+            self._session, t.pending_adjustments, t.pending_adjustments.c.id == pending.id,
+            self._loaded.get(pending.id), pending.version, identity, values,
+        )  # fmt: skip
         self._loaded[pending.id] = pending.version
 
 

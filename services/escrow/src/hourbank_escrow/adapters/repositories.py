@@ -23,7 +23,7 @@ from hourbank_escrow.domain import (
     Transaction,
 )
 from hourbank_shared.contracts.enums import HoldStatus
-from hourbank_shared.db import update_versioned
+from hourbank_shared.db import save_versioned
 
 
 def key(ref: AccountRef) -> str:
@@ -67,13 +67,11 @@ class SqlAccounts:
                 "status_sequence": account.status_sequence,
                 "version": account.version,
             }
-            loaded_version = self._loaded.get(account.ref)
-            if loaded_version is None:
-                row = {"ref": key(account.ref), "member_id": account.member_id, **values}
-                self._session.execute(insert(t.accounts).values(row))
-            elif loaded_version != account.version:
-                row_key = t.accounts.c.ref == key(account.ref)
-                update_versioned(self._session, t.accounts, row_key, loaded_version, values)
+            save_versioned(
+                self._session, t.accounts, t.accounts.c.ref == key(account.ref),
+                self._loaded.get(account.ref), account.version,
+                {"ref": key(account.ref), "member_id": account.member_id}, values,
+            )  # fmt: skip
             self._loaded[account.ref] = account.version
 
 
@@ -135,18 +133,16 @@ class SqlHolds:
             "tombstone": hold.tombstone.value if hold.tombstone is not None else None,
             "version": hold.version,
         }
-        loaded_version = self._loaded.get(hold.request_id)
-        if loaded_version is None:
-            identity = {
-                "request_id": hold.request_id,
-                "id": hold.id,
-                "requester_id": hold.requester_id,
-                "provider_id": hold.provider_id,
-            }
-            self._session.execute(insert(t.holds).values({**identity, **values}))
-        elif loaded_version != hold.version:
-            row_key = t.holds.c.request_id == hold.request_id
-            update_versioned(self._session, t.holds, row_key, loaded_version, values)
+        identity = {
+            "request_id": hold.request_id,
+            "id": hold.id,
+            "requester_id": hold.requester_id,
+            "provider_id": hold.provider_id,
+        }
+        save_versioned(
+            self._session, t.holds, t.holds.c.request_id == hold.request_id,
+            self._loaded.get(hold.request_id), hold.version, identity, values,
+        )  # fmt: skip
         self._loaded[hold.request_id] = hold.version
 
 
