@@ -4,7 +4,7 @@ SHELL := /bin/bash
 INFRA := infra/hb-infra
 WITH_ENV := eval "$$($(INFRA) env)" &&
 
-.PHONY: help setup up start down status demo test unit lint bench load faults token
+.PHONY: help setup up start down status demo test unit lint bench load faults token dashboard compose-check
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -41,6 +41,7 @@ lint: setup  ## ruff, formatting, mypy, and the event documents in step with the
 	uv run mypy shared/src services/*/src stack/src
 	uv run python -m hourbank_shared.contracts.docs --check
 	uv run python -m hourbank_shared.contracts.compat --check
+	uv run python -m hourbank_stack.observability.sources --check
 
 bench: setup  ## relay and broker latency/throughput figures (prints, asserts nothing)
 	$(INFRA) up
@@ -52,5 +53,11 @@ load: setup  ## lifecycles through the gateway at rising rates; writes docs/benc
 faults: setup  ## kill processes, restart Kafka and PostgreSQL under load, check exactly-once (needs `make start`)
 	uv run hourbank faults $(FAULT_ARGS)
 
+dashboard: setup  ## the saga dashboard from the local Prometheus as a PNG (after `make start UP_ARGS=--observe` and `make load`)
+	uv run hourbank dashboard-png $(DASHBOARD_ARGS)
+
 token: setup  ## print a development token: make token MEMBER=<uuid> [ADMIN=1]
 	@uv run hourbank token $(MEMBER) $(if $(ADMIN),--admin)
+
+compose-check:  ## build every image and run docker-compose.yml end to end (root; installs the engine if absent)
+	infra/compose-check --log docs/containers/compose-check.log

@@ -24,6 +24,8 @@ from hourbank_stack.topology import API_PORTS, METRICS_PORTS, ROLES, ROUTES, SER
 from .manifests import Object, kind, labels, main_container, named, ours, service_of
 
 API_ARGS = ["api", "--host", "0.0.0.0"]  # noqa: S104 (in a container, the API listens on all)
+SERVICE_DOCKERFILE = "deploy/docker/service.Dockerfile"
+"""The one recipe of the service images, as docker-compose.yml names it (repository-relative)."""
 
 
 def settings_class(service: str) -> type[ServiceSettings]:
@@ -68,11 +70,13 @@ def _environment(env: Mapping[str, str]) -> Iterator[None]:
 
 
 def unknown_settings(where: str, service: str, names: Iterable[str]) -> list[str]:
+    """Names neither the service's settings nor the OpenTelemetry SDK read (`OTEL_*`, the
+    standard variables `hourbank_shared.tracing_setup` leaves to the SDK)."""
     known = setting_names(service)
     return [
         f"{where}: {name} is not a setting of {service} ({settings_class(service).__name__})"
         for name in sorted(names)
-        if name.upper() not in known
+        if name.upper() not in known and not name.upper().startswith("OTEL_")
     ]
 
 
@@ -344,8 +348,11 @@ def _compose_process_problems(role: Role, container: Object) -> list[str]:
     problems: list[str] = []
     if image_name(container.get("image", "")) != f"hourbank-{role.service}":
         problems.append(f"{where}: image {container.get('image')}")
-    if container.get("build", {}).get("dockerfile") != f"services/{role.service}/Dockerfile":
-        problems.append(f"{where}: not built from services/{role.service}/Dockerfile")
+    build = container.get("build", {})
+    if build.get("dockerfile") != SERVICE_DOCKERFILE:
+        problems.append(f"{where}: not built from {SERVICE_DOCKERFILE}")
+    if build.get("args", {}).get("SERVICE") != role.service:
+        problems.append(f"{where}: built with SERVICE={build.get('args', {}).get('SERVICE')}")
     if container.get("command") != expected_args(role):
         problems.append(f"{where}: runs {container.get('command')}, the topology says {role.argv}")
     depends = container.get("depends_on", {})
@@ -354,8 +361,8 @@ def _compose_process_problems(role: Role, container: Object) -> list[str]:
             problems.append(f"{where}: does not wait for {one_shot} to complete")
     if role.command != "api":
         check = " ".join(container.get("healthcheck", {}).get("test", []))
-        if f":{role.port}/metrics" not in check:
-            problems.append(f"{where}: its health check does not ask :{role.port}/metrics")
+        if f":{role.port}/healthz" not in check:
+            problems.append(f"{where}: its health check does not ask :{role.port}/healthz")
     return problems + settings_problems(where, role.service, container.get("environment", {}))
 
 
@@ -395,25 +402,34 @@ def gateway_template_problems(template: str) -> list[str]:
     return [] if routes == ROUTES else [f"gateway template routes {routes} != {ROUTES}"]
 
 
+def service_stage(text: str, service: str) -> str:
+    """The text of the recipe's stage `FROM ... AS <service>`, up to the next FROM ('' if none)."""
+    found = re.search(rf"^FROM \S+ AS {re.escape(service)}\n(.*?)(?=^FROM |\Z)", text, re.M | re.S)
+    return found.group(1) if found else ""
+
+
 def dockerfile_problems(service: str, text: str) -> list[str]:
-    """The image runs `hourbank-<service>`, exposes its processes' ports, checks its API."""
+    """The recipe, built with SERVICE=<service>, installs that member and ends in its stage,
+    which runs `hourbank-<service>`, exposes its processes' ports and checks its API."""
+    where = f"{SERVICE_DOCKERFILE} (SERVICE={service})"
     problems: list[str] = []
+    if '--package "hourbank-$SERVICE"' not in text:
+        problems.append(f"{where}: does not install hourbank-$SERVICE")
+    if not text.rstrip().endswith("\nFROM ${SERVICE}"):
+        problems.append(f"{where}: the image is not the stage named by SERVICE")
+    stage = service_stage(text, service)
+    if not stage:
+        return [*problems, f"{where}: no stage named {service}"]
     ports = {r.port for r in ROLES if r.service == service}
-    exposed = {int(p) for line in re.findall(r"^EXPOSE (.+)$", text, re.M) for p in line.split()}
+    exposed = {int(p) for line in re.findall(r"^EXPOSE (.+)$", stage, re.M) for p in line.split()}
     if exposed != ports:
-        problems.append(
-            f"{service} Dockerfile: EXPOSE {sorted(exposed)}, processes use {sorted(ports)}"
-        )
-    if f"127.0.0.1:{API_PORTS[service]}/healthz" not in text:
-        problems.append(
-            f"{service} Dockerfile: HEALTHCHECK does not ask the API's :{API_PORTS[service]}"
-        )
-    if f'ENTRYPOINT ["hourbank-{service}"]' not in text:
-        problems.append(f"{service} Dockerfile: ENTRYPOINT is not hourbank-{service}")
-    if 'CMD ["api", "--host", "0.0.0.0"]' not in text:
-        problems.append(f"{service} Dockerfile: the default command is not the API on 0.0.0.0")
-    if f"--package hourbank-{service}" not in text:
-        problems.append(f"{service} Dockerfile: does not install hourbank-{service}")
+        problems.append(f"{where}: EXPOSE {sorted(exposed)}, processes use {sorted(ports)}")
+    if f"127.0.0.1:{API_PORTS[service]}/healthz" not in stage:
+        problems.append(f"{where}: HEALTHCHECK does not ask the API's :{API_PORTS[service]}")
+    if f'ENTRYPOINT ["hourbank-{service}"]' not in stage:
+        problems.append(f"{where}: ENTRYPOINT is not hourbank-{service}")
+    if 'CMD ["api", "--host", "0.0.0.0"]' not in stage:
+        problems.append(f"{where}: the default command is not the API on 0.0.0.0")
     return problems
 
 

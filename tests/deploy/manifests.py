@@ -17,6 +17,7 @@ K8S = REPO / "deploy/k8s"
 OVERLAYS = ("dev", "prod")
 COMPOSE = REPO / "docker-compose.yml"
 GATEWAY_TEMPLATE = REPO / "deploy/gateway/hourbank.conf.template"
+SERVICE_DOCKERFILE = REPO / "deploy/docker/service.Dockerfile"
 
 Object = dict[str, Any]
 
@@ -38,16 +39,27 @@ def render(binary: str, kustomization: Path) -> list[Object]:
     return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
 
 
-def dockerfile(service: str) -> str:
-    return (REPO / "services" / service / "Dockerfile").read_text()
+def dockerfile() -> str:
+    """The one recipe of the four service images (`--build-arg SERVICE=<service>`)."""
+    return SERVICE_DOCKERFILE.read_text()
 
 
-_VARIABLE = re.compile(r"\$\{(\w+)(?::?-([^}]*))?\}")
+_VARIABLE = re.compile(r"\$\{(\w+)(?::?([-?])([^}]*))?\}")
 
 
 def interpolate(text: str, env: Mapping[str, str]) -> str:
-    """Compose's `${NAME}`, `${NAME:-default}` and `${NAME-default}`, as `docker compose` does."""
-    return _VARIABLE.sub(lambda m: env.get(m.group(1)) or m.group(2) or "", text)
+    """Compose's `${NAME}`, `${NAME:-default}`, `${NAME-default}` and `${NAME:?error}` (an
+    error if NAME is not set), as `docker compose` does."""
+
+    def value(match: re.Match[str]) -> str:
+        name, kind, argument = match.groups()
+        if env.get(name):
+            return env[name]
+        if kind == "?":
+            raise KeyError(f"{name}: {argument}")
+        return argument or ""
+
+    return _VARIABLE.sub(value, text)
 
 
 def load_compose(env: Mapping[str, str] | None = None) -> Object:

@@ -29,7 +29,7 @@ def test_compose_matches_the_code() -> None:
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_dockerfile_matches_the_code(service: str) -> None:
-    assert drift.dockerfile_problems(service, dockerfile(service)) == []
+    assert drift.dockerfile_problems(service, dockerfile()) == []
 
 
 def test_gateway_template_routes_are_the_topology() -> None:
@@ -83,7 +83,7 @@ def test_a_drifted_compose_file_is_caught() -> None:
     compose = load_compose()
     services = compose["services"]
     services["escrow-consume"]["command"] = ["consumer"]
-    services["requests-relay"]["healthcheck"]["test"][-1] = "http://127.0.0.1:9101/metrics"
+    services["requests-relay"]["healthcheck"]["test"][-1] = "http://127.0.0.1:9101/healthz"
     services["disputes-api"]["environment"]["HOURBANK_DISPUTE_DATABASE_URL"] = "postgresql://x/y"
     del services["notifications-relay"]
     services["gateway"]["environment"]["ESCROW_API"] = "escrow-api:8020"
@@ -93,7 +93,7 @@ def test_a_drifted_compose_file_is_caught() -> None:
 
     for expected in (
         "compose escrow-consume: runs ['consumer']",
-        "compose requests-relay: its health check does not ask :9201/metrics",
+        "compose requests-relay: its health check does not ask :9201/healthz",
         "HOURBANK_DISPUTE_DATABASE_URL is not a setting of disputes",
         "compose: no service notifications-relay",
         "compose gateway: ESCROW_API=escrow-api:8020, the API is escrow-api:8002",
@@ -106,7 +106,7 @@ def test_a_drifted_compose_file_is_caught() -> None:
 
 
 def test_a_drifted_dockerfile_and_gateway_template_are_caught() -> None:
-    text = dockerfile("escrow").replace("9302", "9303").replace('hourbank-escrow"]', 'x"]')
+    text = dockerfile().replace("9302", "9303").replace('hourbank-escrow"]', 'x"]')
     problems = "\n".join(drift.dockerfile_problems("escrow", text))
     assert "EXPOSE [8002, 9102, 9202, 9303], processes use [8002, 9102, 9202, 9302]" in problems
     assert "ENTRYPOINT is not hourbank-escrow" in problems

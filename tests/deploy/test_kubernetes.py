@@ -33,6 +33,8 @@ from .manifests import (
 KUBERNETES_VERSIONS = ("1.30", kubernetes_validate.utils.latest_version())
 
 STRIMZI_KINDS = {"Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser"}
+OPERATOR_KINDS = STRIMZI_KINDS | {"PrometheusRule"}
+"""Custom resources: checked by hand-written schemas (below, and test_monitoring.py)."""
 
 
 def _object(required: list[str], properties: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -196,7 +198,7 @@ def test_kubectl_apply_k_renders_the_same(rendered: dict[str, list[Object]]) -> 
 
 def test_every_object_is_valid_kubernetes(overlay: list[Object]) -> None:
     for obj in overlay:
-        if obj["kind"] in STRIMZI_KINDS:
+        if obj["kind"] in OPERATOR_KINDS:
             continue
         for version in KUBERNETES_VERSIONS:
             try:
@@ -260,8 +262,6 @@ def test_every_process_is_probed_where_it_listens(overlay: list[Object]) -> None
         container = main_container(deployment)
         ports = {p["name"]: p["containerPort"] for p in container["ports"]}
         wanted = {"readinessProbe": "/readyz", "livenessProbe": "/healthz"}
-        if role.command != "api":
-            wanted = dict.fromkeys(wanted, "/metrics")
         for probe, path in wanted.items():
             check = container[probe]["httpGet"]
             assert check["path"] == path, f"{role.name} {probe}"
@@ -314,6 +314,35 @@ def _ports(rules: list[dict[str, Any]]) -> set[Any]:
     return {port["port"] for rule in rules for port in rule.get("ports", [])}
 
 
+def _only_to_monitoring(rule: dict[str, Any]) -> bool:
+    """An egress rule whose peers are all the `monitoring` namespace."""
+    peers = rule.get("to") or [{}]
+    return all(
+        peer.get("namespaceSelector", {}).get("matchLabels", {}).get("kubernetes.io/metadata.name")
+        == "monitoring"
+        for peer in peers
+    )
+
+
+def test_prod_exports_traces_to_the_monitoring_collector(
+    rendered: dict[str, list[Object]],
+) -> None:
+    config = next(
+        (
+            c
+            for c in kind(rendered["prod"], "ConfigMap")
+            if c["metadata"]["name"].startswith("hourbank-")
+            and "OTEL_EXPORTER_OTLP_ENDPOINT" in c.get("data", {})
+        ),
+        None,
+    )
+    assert config is not None
+    endpoint = config["data"]["OTEL_EXPORTER_OTLP_ENDPOINT"]
+    assert (
+        endpoint.startswith("http://") and ".monitoring" in endpoint and endpoint.endswith(":4318")
+    )
+
+
 def _is_api(workload: Object) -> bool:
     return labels(workload).get("app.kubernetes.io/component") == "api"
 
@@ -327,7 +356,10 @@ def test_network_policies_fence_every_process_in(overlay: list[Object]) -> None:
         egress = [rule for p in policies for rule in p["spec"].get("egress", [])]
         assert all(rule.get("ports") for rule in egress), f"{name}: an egress rule opens every port"
         # DNS, Kafka (9093: TLS in prod), its database; the APIs also HTTPS (prod: the JWKS).
-        assert _ports(egress) <= {53, 9092, 9093, 5432} | ({443} if api else set()), name
+        traces = [rule for rule in egress if _ports([rule]) == {4318}]
+        assert all(_only_to_monitoring(rule) for rule in traces), f"{name}: OTLP goes elsewhere"
+        rest = [rule for rule in egress if rule not in traces]
+        assert _ports(rest) <= {53, 9092, 9093, 5432} | ({443} if api else set()), name
         ingress = [rule for p in policies for rule in p["spec"].get("ingress", [])]
         sources = {
             peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]

@@ -38,9 +38,9 @@ def stack() -> Iterator[str]:
     state = running_stack()
     started = state is None
     if state is None:
-        command = [sys.executable, "-m", "hourbank_stack", "up", "--detach"]
+        command = [sys.executable, "-m", "hourbank_stack", "up", "--detach", "--observe"]
         command += ["--time-scale", str(E2E_TIME_SCALE), "--keep-infra"]
-        subprocess.run(command, check=True, timeout=300)
+        subprocess.run(command, check=True, timeout=900)  # Jaeger's first build: minutes
         state = running_stack()
         assert state is not None, "hourbank up --detach returned, but no ready stack is running"
     scale = float(str(state.get("time_scale") or 1))

@@ -8,16 +8,28 @@ from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
-from prometheus_client import start_http_server
+from prometheus_client.registry import Collector
 
 from hourbank_shared.consumer import ConsumerRunner
+from hourbank_shared.heartbeat import Heartbeat
 from hourbank_shared.logs import configure_logging
 from hourbank_shared.migrations import upgrade
-from hourbank_shared.process import run_relay, stop_on_signals
+from hourbank_shared.process import serve, serve_relay, stop_on_signals
 from hourbank_shared.settings import ServiceSettings
 from hourbank_shared.startup import built_or_exit, refuse_published_secret
+from hourbank_shared.tracing_setup import configure_tracing
 
 Command = Callable[[argparse.Namespace], None]
+
+
+@dataclass(frozen=True)
+class Worker:
+    """A long-running process of the service's own (requests' deadlines, escrow's reconcile)."""
+
+    run: Callable[[argparse.Namespace, Heartbeat], None]
+    """Runs until SIGTERM; its loop beats the heartbeat (`/healthz`) every time round."""
+    window: float = 60.0
+    """The longest its loop may go without a beat before the process counts as stuck."""
 
 
 @dataclass(frozen=True)
@@ -29,8 +41,11 @@ class ServiceProcesses:
     app: Callable[[], FastAPI]
     consumer: Callable[[str | None], ConsumerRunner]
     """Builds the consumer, given a static membership id (the pod name) or None."""
-    extra: Mapping[str, Command] = field(default_factory=dict)
-    """More commands; each serves its metrics on metrics_port + 200."""
+    extra: Mapping[str, Worker] = field(default_factory=dict)
+    """More processes; each serves its metrics and probes on metrics_port + 200."""
+    scraped: Mapping[str, Callable[[], Collector]] = field(default_factory=dict)
+    """Gauges read from the database on scrape, by the process that serves them (one whose
+    replicas are few: a relay or a worker, never the API or the consumer)."""
     tools: Mapping[str, Command] = field(default_factory=dict)
     """One-shot operator commands: no metrics server, they print and exit."""
 
@@ -54,6 +69,7 @@ def service_main(
     service = built_or_exit(build)
     settings = service.settings
     configure_logging(f"{service.name}-{args.command}", settings.log_level)
+    configure_tracing(service.name, args.command)
     refuse_published_secret(settings)
     if args.command == "migrate":
         upgrade(service.alembic_ini, settings.database_url)
@@ -67,14 +83,28 @@ def service_main(
             access_log=settings.access_log,
         )
     elif args.command == "consume":
-        start_http_server(settings.metrics_port)
-        service.consumer(args.instance_id).run(stop_on_signals())
+        consumer = service.consumer(args.instance_id)
+        serve(settings.metrics_port, consumer.heartbeat, _scraped(service, "consume"))
+        consumer.run(stop_on_signals())
     elif args.command == "relay":
-        start_http_server(settings.metrics_port + 100)
-        bootstrap = settings.kafka_bootstrap_servers
-        run_relay(service.name, settings.database_url, bootstrap, stop_on_signals())
+        serve_relay(
+            service.name,
+            settings.database_url,
+            settings.kafka_bootstrap_servers,
+            settings.metrics_port + 100,
+            stop_on_signals(),
+            security=settings,
+            collectors=_scraped(service, "relay"),
+        )
     elif args.command in service.tools:
         service.tools[args.command](args)
     else:
-        start_http_server(settings.metrics_port + 200)
-        service.extra[args.command](args)
+        worker = service.extra[args.command]
+        heartbeat = Heartbeat(f"{service.name} {args.command}", worker.window)
+        serve(settings.metrics_port + 200, heartbeat, _scraped(service, args.command))
+        worker.run(args, heartbeat)
+
+
+def _scraped(service: ServiceProcesses, command: str) -> list[Collector]:
+    build = service.scraped.get(command)
+    return [build()] if build is not None else []

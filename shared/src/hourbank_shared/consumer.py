@@ -16,14 +16,17 @@ from enum import Enum
 from typing import Any
 
 import psycopg
-from confluent_kafka import Consumer, Message, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaException, Message, Producer, TopicPartition
+from opentelemetry.trace import Span
 from pydantic import ValidationError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from hourbank_shared import consumer_metrics as metrics
+from hourbank_shared import saga_metrics, tracing
 from hourbank_shared.contracts.base import Event
 from hourbank_shared.contracts.catalog import UnknownEventType, event_class
 from hourbank_shared.envelope import Envelope
+from hourbank_shared.heartbeat import Heartbeat
 from hourbank_shared.kafka import (
     consumer_config,
     dlq_topic,
@@ -33,7 +36,7 @@ from hourbank_shared.kafka import (
     watermarks,
 )
 from hourbank_shared.kafka_security import KafkaSecurity
-from hourbank_shared.logs import correlation
+from hourbank_shared.message_tracing import Delivery, consuming, record_outcome
 from hourbank_shared.topics import consumer_topic_specs, create_missing_topics
 from hourbank_shared.validation import describe_errors
 
@@ -41,6 +44,9 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Envelope, Any], None]
 """Receives the envelope and its validated payload; runs one unit of work."""
+
+HEARTBEAT_WINDOW_SECONDS = 60.0
+"""The longest one handler attempt may run before the consumer counts as stuck (`/healthz`)."""
 
 
 class TransientError(Exception):
@@ -126,6 +132,14 @@ def decode(value: bytes | None) -> tuple[Envelope, Event]:
         ) from exc
 
 
+def _traceparent_header(message: Message) -> str | None:
+    """The record's `traceparent` header (an envelope written without one may still have it)."""
+    for name, value in header_pairs(message):
+        if name == "traceparent":
+            return value.decode(errors="replace")
+    return None
+
+
 class ConsumerRunner:
     def __init__(
         self,
@@ -150,6 +164,8 @@ class ConsumerRunner:
         self._from_end = from_end
         self.assigned = threading.Event()
         """Set once partitions are assigned (and positioned)."""
+        self.heartbeat = Heartbeat(f"consumer {name}", HEARTBEAT_WINDOW_SECONDS)
+        """Beats on every poll and while waiting to retry; quiet while a handler hangs."""
         self._bootstrap = bootstrap
         self._security = security
         self._consumer = Consumer(consumer_config(bootstrap, name, instance_id, security))
@@ -163,7 +179,9 @@ class ConsumerRunner:
         try:
             while not stop.is_set():
                 message = self._consumer.poll(0.5)
+                self.heartbeat.beat()
                 if message is None:
+                    self._store_positions()
                     continue
                 error = message.error()
                 if error is not None:
@@ -176,6 +194,20 @@ class ConsumerRunner:
         finally:
             self._consumer.close()
             self._producer.flush(10)
+
+    def _store_positions(self) -> None:
+        """Idle: store each partition's position, which is past the transaction marker the
+        relay left after the last record handled (storing `offset + 1` of that record stops
+        on the marker, so an idle group would show a lag of 1). Every record before the
+        position was handled: `process` runs before the next poll."""
+        positions = [
+            p for p in self._consumer.position(self._consumer.assignment()) if p.offset >= 0
+        ]
+        if positions:
+            try:
+                self._consumer.store_offsets(offsets=positions)
+            except KafkaException as exc:  # a partition revoked meanwhile: stored next time
+                log.debug("consumer %s: positions not stored: %s", self.name, exc)
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         if self._from_end:
@@ -196,7 +228,16 @@ class ConsumerRunner:
         if handler is None:
             metrics.PROCESSED.labels(self.name, envelope.type, "ignored").inc()
             return Outcome.IGNORED
-        outcome = self._handle(message, handler, envelope, payload, stop)
+        # the handling's CONSUMER span: a child of the span that produced the event, and the
+        # parent of the events the handler writes
+        delivery = Delivery(
+            str(message.topic()), message.partition() or 0, message.offset() or 0, self.name
+        )
+        parent = envelope.traceparent or _traceparent_header(message)
+        with consuming(envelope.type, str(envelope.id), parent, delivery) as span:
+            outcome = self._handle(message, handler, envelope, payload, stop, span)
+            failed = outcome is Outcome.DEAD_LETTERED
+            record_outcome(span, outcome.value, "handler_failed" if failed else None)
         metrics.PROCESSED.labels(self.name, envelope.type, outcome.value).inc()
         return outcome
 
@@ -207,31 +248,37 @@ class ConsumerRunner:
         envelope: Envelope,
         payload: Event,
         stop: threading.Event,
+        span: Span,
     ) -> Outcome:
         attempt = 0
         while True:
             attempt += 1
+            self.heartbeat.beat()
             started = time.perf_counter()
             try:
-                with correlation(str(envelope.correlationid)):
+                with tracing.correlation(envelope.correlationid):
                     handler(envelope, payload)
                 metrics.HANDLE_SECONDS.labels(self.name, envelope.type).observe(
                     time.perf_counter() - started
                 )
+                self.heartbeat.recovered()
                 return Outcome.HANDLED
             except TRANSIENT as exc:
+                span.record_exception(exc)
                 log.warning("consumer %s: transient failure on %s: %s", self.name, envelope.id, exc)
+                self.heartbeat.trouble(f"{type(exc).__name__} handling {envelope.type}")
                 # infrastructure failures are retried without limit; the attempt counter
                 # only paces the backoff
                 attempt = min(attempt, self._retry.max_attempts - 1)
             except Exception as exc:
+                span.record_exception(exc)
                 log.exception("consumer %s: handler failed on %s", self.name, envelope.id)
                 if attempt >= self._retry.max_attempts:
                     self._dead_letter(
                         message, "handler_failed", repr(exc), attempts=attempt, envelope=envelope
                     )
                     return Outcome.DEAD_LETTERED
-            if stop.wait(self._retry.backoff(attempt)):
+            if self.heartbeat.wait(stop, self._retry.backoff(attempt)):
                 return Outcome.INTERRUPTED
 
     def _dead_letter(
@@ -257,6 +304,7 @@ class ConsumerRunner:
         if self._producer.flush(30) != 0:
             raise RuntimeError(f"dead letter for {message.topic()}@{message.offset()} not acked")
         metrics.DEAD_LETTERS.labels(self.name, reason).inc()
+        saga_metrics.FAILURES.labels("dead_letter").inc()
         log.error(
             "consumer %s dead-lettered %s@%s: %s: %s",
             self.name,

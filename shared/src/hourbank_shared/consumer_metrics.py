@@ -9,7 +9,7 @@ DEAD_LETTERS = Counter(
     "hourbank_consumer_dead_letters_total", "Messages sent to the DLQ", ["consumer", "reason"]
 )
 HANDLE_SECONDS = Histogram(
-    "hourbank_saga_step_seconds",
+    "hourbank_consumer_handle_seconds",
     "Time to handle one event (one unit of work)",
     ["consumer", "type"],
 )

@@ -41,15 +41,17 @@ class Envelope(BaseModel):
         correlation_id: UUID | None = None,
         traceparent: str | None = None,
     ) -> "Envelope":
-        """Wrap a payload; an event caused by another inherits its correlation and trace, one
-        caused by an HTTP command takes the request's (`hourbank_shared.tracing`)."""
+        """Wrap a payload. Its `traceparent` names the span producing it (the HTTP request's,
+        or the consumer's handling the causing event), so the next hop is that span's child;
+        its correlation id is the causing event's, else the work in hand's
+        (`hourbank_shared.tracing`)."""
         event_id = uuid4()
+        traceparent = traceparent or tracing.current_traceparent()
         if caused_by is not None:
             correlation_id = correlation_id or caused_by.correlationid
             traceparent = traceparent or caused_by.traceparent
-        elif (trace := tracing.current.get()) is not None:
-            correlation_id = correlation_id or trace.correlation_id
-            traceparent = traceparent or trace.traceparent
+        else:
+            correlation_id = correlation_id or tracing.current_correlation()
         return cls(
             id=event_id,
             source=source,

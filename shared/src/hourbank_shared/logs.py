@@ -1,24 +1,11 @@
-"""Structured JSON logs carrying the correlation id of the work in hand."""
+"""Structured JSON logs carrying the correlation id and the span of the work in hand."""
 
 import json
 import logging
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import UTC, datetime
 
-_correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
-
-
-@contextmanager
-def correlation(correlation_id: str | None) -> Iterator[None]:
-    """Attach a correlation id to every log line written inside the block."""
-    token = _correlation_id.set(correlation_id)
-    try:
-        yield
-    finally:
-        _correlation_id.reset(token)
+from hourbank_shared import tracing
 
 
 class JsonFormatter(logging.Formatter):
@@ -34,9 +21,11 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        correlation_id = _correlation_id.get()
+        correlation_id = tracing.current_correlation()
         if correlation_id:
-            entry["correlation_id"] = correlation_id
+            entry["correlation_id"] = str(correlation_id)
+        if (ids := tracing.current_ids()) is not None:
+            entry["trace_id"], entry["span_id"] = ids
         for key in ("event_id", "event_type", "topic", "consumer"):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)

@@ -32,10 +32,11 @@ from hourbank_shared.errors import (
     install_problem_handlers,
     problem_response,
 )
+from hourbank_shared.http_metrics import MeasureRequests
+from hourbank_shared.http_tracing import FASTAPI_TELEMETRY_OFF, TraceRequests
 from hourbank_shared.operational import install_operational_routes
 from hourbank_shared.settings import ServiceSettings
 from hourbank_shared.text_input import RefuseUnstorableText
-from hourbank_shared.tracing import TraceRequests
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,11 @@ def service_app(
     clock: Clock | None = None,
 ) -> FastAPI:
     app = FastAPI(
-        title=title, version=version(distribution), description=description, docs_url=None
+        title=title,
+        version=version(distribution),
+        description=description,
+        docs_url=None,
+        telemetry=FASTAPI_TELEMETRY_OFF,
     )
 
     # The page names its document relatively, so it also works behind the gateway's
@@ -68,6 +73,8 @@ def service_app(
     app.add_middleware(LimitRequestBody, default_limit=settings.max_request_body_bytes)
     app.add_middleware(TraceRequests)
     app.add_middleware(AdmissionLimit, limit=admission_limit(sessions))
+    # outside admission, so requests it turns away (429, 503) are counted too
+    app.add_middleware(MeasureRequests, service=settings.service_name)
     install_problem_handlers(app)
     app.add_exception_handler(ConcurrentUpdate, _concurrent_update)
     app.add_exception_handler(OperationalError, _database_unavailable)

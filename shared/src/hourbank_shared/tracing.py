@@ -1,75 +1,72 @@
-"""The trace context of the HTTP request in hand, carried into the events it causes.
+"""The trace and correlation of the work in hand, and how they travel between processes.
 
-The API takes W3C `traceparent` from the caller (or starts a trace) and the gateway's
-`X-Request-ID` as the correlation id; `Envelope.wrap` uses both for an event no other event
-caused, so a command's whole saga shares one trace and one correlation id.
+A span is current while a process handles one thing: an HTTP request (`http_tracing`), a
+consumed event or a relay batch (`message_tracing`), a database commit, a fired deadline. An
+event takes the W3C `traceparent` of the span that produced it (`current_traceparent`), and
+the span handling it elsewhere is that span's child (`context_of`): each hop of a saga is a
+new span of one trace. The correlation id (the gateway's request id, or the first event's id)
+rides beside it for logs and events. Nothing here knows about HTTP or where spans are sent
+(`tracing_setup.configure_tracing`).
 """
 
-import re
-import secrets
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
 
-from starlette.datastructures import Headers, MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from opentelemetry import trace
+from opentelemetry.context import Context
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
-from hourbank_shared.logs import correlation
+INSTRUMENTATION = "hourbank"
 
-_TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
-
-
-@dataclass(frozen=True)
-class Trace:
-    traceparent: str
-    correlation_id: uuid.UUID
+_propagator = TraceContextTextMapPropagator()
+_correlation_id: ContextVar[uuid.UUID | None] = ContextVar("correlation_id", default=None)
 
 
-current: ContextVar[Trace | None] = ContextVar("trace", default=None)
+def tracer() -> trace.Tracer:
+    """HourBank's tracer, from whatever provider the process installed (none: no-op)."""
+    return trace.get_tracer(INSTRUMENTATION)
 
 
-def child_traceparent(incoming: str | None) -> str:
-    """A span of the caller's trace (a new span id), or the start of a new trace."""
-    match = _TRACEPARENT.match((incoming or "").strip().lower())
-    trace_id = match.group(1) if match and set(match.group(1)) != {"0"} else secrets.token_hex(16)
-    flags = match.group(3) if match else "01"
-    return f"00-{trace_id}-{secrets.token_hex(8)}-{flags}"
+def current_traceparent() -> str | None:
+    """The W3C `traceparent` naming the current span; None outside any span."""
+    carrier: dict[str, str] = {}
+    _propagator.inject(carrier)
+    return carrier.get("traceparent")
 
 
-def correlation_of(request_id: str | None) -> uuid.UUID:
-    """The gateway's request id (32 hex digits or a UUID) as a UUID, else a new one."""
+def context_of(traceparent: str | None) -> Context:
+    """A context whose span is the (remote) one a `traceparent` names: spans started in it
+    are that span's children. Missing or malformed: an empty context, so a new trace."""
+    if not traceparent:
+        return Context()
+    return _propagator.extract({"traceparent": traceparent}, context=Context())
+
+
+def span_context_of(traceparent: str | None) -> trace.SpanContext | None:
+    """The span a `traceparent` names (for a link), or None."""
+    span_context = trace.get_current_span(context_of(traceparent)).get_span_context()
+    return span_context if span_context.is_valid else None
+
+
+def current_ids() -> tuple[str, str] | None:
+    """(trace id, span id) of the current span in hex, for log lines; None outside a span."""
+    span_context = trace.get_current_span().get_span_context()
+    if not span_context.is_valid:
+        return None
+    return trace.format_trace_id(span_context.trace_id), trace.format_span_id(span_context.span_id)
+
+
+@contextmanager
+def correlation(correlation_id: uuid.UUID | None) -> Iterator[None]:
+    """The correlation id of every log line and uncaused event inside the block."""
+    token = _correlation_id.set(correlation_id)
     try:
-        return uuid.UUID(request_id or "")
-    except ValueError:
-        return uuid.uuid4()
+        yield
+    finally:
+        _correlation_id.reset(token)
 
 
-class TraceRequests:
-    """ASGI middleware: the trace and correlation id for everything a request does, and the
-    `traceparent` header on the answer. (Plain ASGI: starlette's BaseHTTPMiddleware costs a
-    task and a stream per request, measurable in the load profile.)"""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = Headers(scope=scope)
-        trace = Trace(
-            child_traceparent(headers.get("traceparent")),
-            correlation_of(headers.get("x-request-id")),
-        )
-
-        async def send_with_trace(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message).append("traceparent", trace.traceparent)
-            await send(message)
-
-        token = current.set(trace)
-        try:
-            with correlation(str(trace.correlation_id)):
-                await self.app(scope, receive, send_with_trace)
-        finally:
-            current.reset(token)
+def current_correlation() -> uuid.UUID | None:
+    return _correlation_id.get()

@@ -6,9 +6,11 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from opentelemetry.trace import SpanKind
 from sqlalchemy import Table
 from sqlalchemy.orm import Session, sessionmaker
 
+from hourbank_shared import tracing
 from hourbank_shared.contracts.base import Event
 from hourbank_shared.envelope import Envelope
 from hourbank_shared.idempotency import IdempotentCommand, IdempotentRequest, SqlIdempotency
@@ -88,5 +90,12 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         if self._committed:
             raise RuntimeError("a unit of work commits once")
-        self.session.commit()
+        # one span per transaction, not per statement: the commit is where it waits
+        database = self.session.get_bind().dialect.name
+        with tracing.tracer().start_as_current_span(
+            "COMMIT",
+            kind=SpanKind.CLIENT,
+            attributes={"db.system.name": database, "db.operation.name": "COMMIT"},
+        ):
+            self.session.commit()
         self._committed = True

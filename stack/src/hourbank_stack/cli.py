@@ -1,4 +1,5 @@
-"""`hourbank up|stop|status|token|demo|load|faults`: the whole system on this machine."""
+"""`hourbank up|stop|status|hold|release|token|demo|load|faults|dashboard-png`: the whole
+system on this machine."""
 
 import argparse
 import os
@@ -7,14 +8,16 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
 from hourbank_shared.auth.devtoken import dev_token
 from hourbank_shared.committed_secrets import DEV_JWT_SECRET
-from hourbank_stack import gateway
+from hourbank_stack import control, gateway
+from hourbank_stack.observability import prometheus
+from hourbank_stack.observability.local import Observers, observers
 from hourbank_stack.supervisor import (
     StartFailed,
     Supervisor,
@@ -26,7 +29,7 @@ from hourbank_stack.supervisor import (
 from hourbank_stack.topology import GATEWAY_PORT, ROLES, SERVICES
 
 REPO = gateway.REPO
-INFRA = REPO / "infra/hb-infra"
+INFRA = control.INFRA
 BIN = Path(sys.executable).parent
 
 
@@ -69,25 +72,26 @@ def _holder(port: int) -> str:
     return out.split("users:", 1)[1] if "users:" in out else "another process"
 
 
-def ensure_nginx() -> None:
-    """The gateway is Debian's nginx: install it once when we may, else say how."""
+def ensure_installed(package: str, what: str, find: Callable[[], object]) -> None:
+    """The gateway is Debian's nginx, `--observe`'s Prometheus Debian's prometheus: install
+    the package once when we may, else say how."""
     try:
-        gateway.nginx_binary()
+        find()
         return
-    except gateway.GatewayError as missing:
+    except (gateway.GatewayError, prometheus.PrometheusMissing) as missing:
         if os.geteuid() != 0 or not Path("/usr/bin/apt-get").exists():
             raise Fail(str(missing)) from None
-    step("nginx (the gateway) not found; installing it with apt-get (one-time)")
+    step(f"{package} ({what}) not found; installing it with apt-get (one-time)")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "nginx"]):
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", package]):
         if subprocess.run(command, env=env, stdout=subprocess.DEVNULL).returncode != 0:
-            raise Fail("apt-get install nginx failed; install nginx and run again")
+            raise Fail(f"apt-get install {package} failed; install {package} and run again")
 
 
-def preflight(gateway_port: int) -> None:
+def preflight(gateway_port: int, observers: dict[int, str]) -> None:
     """Fail at once, naming the holder, if a port a process needs is taken."""
-    ensure_nginx()
-    wanted = {r.port: r.name for r in ROLES} | {gateway_port: "gateway"}
+    ensure_installed("nginx", "the gateway", gateway.nginx_binary)
+    wanted = {r.port: r.name for r in ROLES} | {gateway_port: "gateway"} | observers
     taken = [
         f"{port} ({name}) by {_holder(port)}" for port, name in wanted.items() if listening(port)
     ]
@@ -107,7 +111,12 @@ def up(args: argparse.Namespace) -> None:
     state = read_state()
     if state and alive(state.get("supervisor")):
         raise Fail(f"already running (supervisor pid {state['supervisor']}); `hourbank stop` first")
-    preflight(args.port)
+    found = Observers()
+    if args.observe:
+        ensure_installed(prometheus.PACKAGE, "--observe", prometheus.binary)
+        step("Prometheus and Jaeger (the first run builds Jaeger: minutes)")
+        found = observers(lambda warning: say(f"  ! {warning}"))
+    preflight(args.port, found.ports)
     kafka_port = int(os.environ.get("HOURBANK_KAFKA_PORT", "19092"))
     infra_was_up = listening(kafka_port) and listening(
         int(os.environ.get("HOURBANK_PG_PORT", "55432"))
@@ -115,7 +124,7 @@ def up(args: argparse.Namespace) -> None:
     step("Kafka and PostgreSQL (the first run downloads Kafka with Maven)")
     if subprocess.run([str(INFRA), "up"]).returncode != 0:
         raise Fail("the infrastructure did not start (see above)")
-    env = development_env(args.time_scale)
+    env = development_env(args.time_scale) | found.env
     step("topics")
     run_checked([str(BIN / "hourbank-topics")], env, "creating the topics")
     step("migrations")
@@ -123,12 +132,12 @@ def up(args: argparse.Namespace) -> None:
         run_checked([str(BIN / f"hourbank-{service}"), "migrate"], env, f"migrating {service}")
         say(f"  ✓ {service}")
     step(f"starting {len(ROLES)} service processes and the gateway")
-    supervisor = Supervisor(env, say, args.port)
+    supervisor = Supervisor(env, say, args.port, found.children, found.links)
     keep_infra = infra_was_up or args.keep_infra
     with _stopping_on_signals():
         try:
             supervisor.start()
-            banner(supervisor.base_url, env)
+            banner(supervisor.base_url, env, found.links)
             supervisor.watch()
         except (StartFailed, TimeoutError) as exc:
             say(f"hourbank: {exc}")
@@ -164,9 +173,12 @@ def _stopping_on_signals() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def banner(base_url: str, env: dict[str, str]) -> None:
+def banner(base_url: str, env: dict[str, str], links: dict[str, str]) -> None:
     docs = f"\n{' ' * 16}".join(f"{base_url}/{s}/docs" for s in SERVICES)
     scale = env.get("HOURBANK_TIME_SCALE")
+    observe = "".join(f"\n  {name:<13} {url}" for name, url in links.items()) or (
+        "\n  Observe       `hourbank up --observe`: Prometheus (alerts) and Jaeger (traces)"
+    )
     say(
         f"""
 HourBank is running.
@@ -177,7 +189,7 @@ HourBank is running.
                 then: curl -H "Authorization: Bearer $TOKEN" {base_url}/v1/members/me
   Try it        make demo
   Time scale    {scale or "1 (real time)"}
-  Logs          {state_dir() / "logs"}/
+  Logs          {state_dir() / "logs"}/{observe}
   Stop          Ctrl-C here, or `make down` from another terminal
 """
     )
@@ -192,6 +204,8 @@ def detach(args: argparse.Namespace) -> None:
         command += ["--time-scale", repr(args.time_scale)]
     if args.keep_infra:
         command.append("--keep-infra")
+    if args.observe:
+        command.append("--observe")
     with log.open("wb") as out:
         child = subprocess.Popen(
             command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
@@ -231,22 +245,6 @@ def stop(args: argparse.Namespace) -> None:
     if args.infra:
         step("stopping Kafka and PostgreSQL")
         subprocess.run([str(INFRA), "down"], check=False)
-
-
-def status(_: argparse.Namespace) -> None:
-    state = read_state()
-    if not state or not alive(state.get("supervisor")):
-        say("HourBank services: not running")
-    else:
-        ready = "ready" if state.get("ready") else "starting"
-        say(f"HourBank services: {ready} at {state['base_url']} (supervisor {state['supervisor']})")
-        processes = state["processes"]
-        assert isinstance(processes, dict)
-        for name, entry in processes.items():
-            mark = "up  " if alive(entry["pid"]) else "DOWN"
-            pid, port, restarts = entry["pid"], entry["port"], entry["restarts"]
-            say(f"  {mark} {name:<24} pid {pid!s:<8} :{port:<6} restarts {restarts}")
-    subprocess.run([str(INFRA), "status"], check=False)
 
 
 def token(args: argparse.Namespace) -> None:
@@ -304,6 +302,12 @@ def faults(args: argparse.Namespace) -> None:
     injector.main(plan, _running_base_url(), env["HOURBANK_JWT_SECRET"], env, str(INFRA))
 
 
+def dashboard_png(args: argparse.Namespace) -> None:
+    from hourbank_stack.observability import dashboard_png
+
+    dashboard_png.main(args)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="hourbank", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -312,11 +316,23 @@ def main() -> None:
     p.add_argument("--port", type=int, default=GATEWAY_PORT, help="the gateway's port")
     p.add_argument("--time-scale", type=float, help="business time runs this many times faster")
     p.add_argument("--keep-infra", action="store_true", help="leave Kafka/PostgreSQL running")
+    p.add_argument(
+        "--observe", action="store_true", help="also Prometheus (:9090) and Jaeger (:16686)"
+    )
     p.set_defaults(run=up)
     p = commands.add_parser("stop", help="stop the services and the gateway")
     p.add_argument("--infra", action="store_true", help="also stop Kafka and PostgreSQL")
     p.set_defaults(run=stop)
-    commands.add_parser("status", help="what runs").set_defaults(run=status)
+    commands.add_parser("status", help="what runs, lag, dead letters, outbox").set_defaults(
+        run=control.status
+    )
+    for name, run, what in (
+        ("hold", control.hold, "stop one process and keep it stopped"),
+        ("release", control.release, "start a held process again"),
+    ):
+        p = commands.add_parser(name, help=what)
+        p.add_argument("process", help="e.g. escrow-consume (see `hourbank status`)")
+        p.set_defaults(run=run)
     p = commands.add_parser("token", help="print a development token")
     p.add_argument("member", nargs="?", type=uuid.UUID)
     p.add_argument("--admin", action="store_true")
@@ -344,5 +360,10 @@ def main() -> None:
     p.add_argument("--no-pg", action="store_true", help="do not restart PostgreSQL")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(run=faults)
+    p = commands.add_parser("dashboard-png", help="the saga dashboard from Prometheus, as PNG")
+    p.add_argument("--minutes", type=float, default=15.0, help="how far back")
+    p.add_argument("--prometheus", default=prometheus.URL)
+    p.add_argument("--out", type=Path, default=REPO / "docs/monitoring/saga-dashboard.png")
+    p.set_defaults(run=dashboard_png)
     args = parser.parse_args()
     args.run(args)

@@ -3,12 +3,14 @@
 Each process is a child in its own session (so Ctrl-C reaches only the supervisor, which
 then stops them in order: gateway, APIs, workers, relays last). A child that dies is
 started again after a short backoff. The pids are kept in `stack.json` for `hourbank stop`,
-`hourbank status` and the fault injector.
+`hourbank status` and the fault injector. `hourbank hold <process>` stops one child and keeps it
+stopped (a marker file the supervisor watches) until `hourbank release <process>`.
 """
 
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -28,7 +30,25 @@ from hourbank_stack import gateway
 from hourbank_stack.topology import GATEWAY_PORT, ROLES, Role
 
 Echo = Callable[[str], None]
-STOP_ORDER = ("gateway", "api", "deadlines", "reconcile", "consume", "worker", "relay")
+STOP_ORDER = (
+    "gateway",
+    "api",
+    "deadlines",
+    "reconcile",
+    "consume",
+    "worker",
+    "relay",
+    "prometheus",
+    "jaeger",
+)
+"""Prometheus and Jaeger (`--observe`) last: they see the others stop."""
+READY_PATHS = {
+    "api": "/readyz",
+    "gateway": "/healthz",
+    "prometheus": "/-/ready",
+    "jaeger": "/api/services",
+}
+"""What answers 200 once a child is ready; a worker: its metrics port's /metrics."""
 FIRST_BACKOFF, MAX_BACKOFF, STABLE_AFTER = 0.5, 5.0, 20.0
 CONSUMER_GROUPS = ("requests", "escrow", "disputes", "hourbank-notifications")
 """The services' consumer groups (the faust worker's is its app id)."""
@@ -36,6 +56,11 @@ CONSUMER_GROUPS = ("requests", "escrow", "disputes", "hourbank-notifications")
 
 def state_dir() -> Path:
     return Path(os.environ.get("HOURBANK_STATE_DIR", "/var/tmp/hourbank")) / "stack"  # noqa: S108
+
+
+def hold_marker(name: str) -> Path:
+    """While this file exists the supervisor keeps the child `name` stopped."""
+    return state_dir() / "held" / name
 
 
 @dataclass
@@ -53,6 +78,8 @@ class Child:
     due: float = 0.0
     """When a dead child may be started again."""
     exits: list[int] = field(default_factory=list)
+    held: bool = False
+    """Stopped on purpose (`hourbank hold`): not started again until released."""
 
     @property
     def pid(self) -> int | None:
@@ -92,14 +119,24 @@ def _argv(r: Role, bin_dir: Path) -> list[str]:
 
 
 class Supervisor:
-    def __init__(self, env: dict[str, str], echo: Echo, gateway_port: int = GATEWAY_PORT):
+    def __init__(
+        self,
+        env: dict[str, str],
+        echo: Echo,
+        gateway_port: int = GATEWAY_PORT,
+        observers: list[Child] | None = None,
+        links: dict[str, str] | None = None,
+    ):
+        """`observers`: Prometheus and Jaeger with `--observe`; `links`: their URLs, saved."""
         self.env = env
         self.echo = echo
         self.dir = state_dir()
         self.logs = self.dir / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
         self.gateway_port = gateway_port
-        self.children = children(self.logs, self.dir / "gateway", gateway_port)
+        services = children(self.logs, self.dir / "gateway", gateway_port)
+        self.children = [*(observers or []), *services]
+        self.links = links or {}
         self.stopping = threading.Event()
         self.ready = False
 
@@ -109,6 +146,7 @@ class Supervisor:
 
     def start(self, timeout: float = 180) -> None:
         """Start every child and wait until each answers; raise with its log if one cannot."""
+        shutil.rmtree(self.dir / "held", ignore_errors=True)
         for child in self.children:
             child.start(self.env)
         self.save()
@@ -155,8 +193,12 @@ class Supervisor:
         """Until stopped: start again any child that died, with backoff."""
         while not self.stopping.wait(0.2):
             now = time.monotonic()
-            changed = False
+            changed = self._apply_holds()
             for child in self.children:
+                if child.held:
+                    if child.proc is not None:
+                        child.proc.poll()  # reap it once it exited (else a zombie looks alive)
+                    continue
                 proc = child.proc
                 if proc is None or proc.poll() is None:
                     if proc is not None and now - child.started > STABLE_AFTER:
@@ -175,6 +217,23 @@ class Supervisor:
                     changed = True
             if changed:
                 self.save()
+
+    def _apply_holds(self) -> bool:
+        """Stop the children newly held, start the ones released; True if any changed."""
+        changed = False
+        for child in self.children:
+            wanted = hold_marker(child.name).exists()
+            if wanted and not child.held:
+                child.held, changed = True, True
+                _signal(child, signal.SIGTERM)
+                self.echo(f"  ‖ {child.name} held (stopped until released)")
+            elif child.held and not wanted:
+                if child.proc is not None and child.proc.poll() is None:
+                    continue  # still stopping: start it again once it has exited
+                child.held, child.due, changed = False, 0.0, True
+                child.start(self.env)
+                self.echo(f"  ▸ {child.name} released")
+        return changed
 
     def stop(self, grace: float = 20) -> None:
         self.stopping.set()
@@ -199,8 +258,15 @@ class Supervisor:
             "ready": self.ready,
             "base_url": self.base_url,
             "time_scale": self.env.get("HOURBANK_TIME_SCALE", "1"),
+            "links": self.links,
             "processes": {
-                c.name: {"pid": c.pid, "port": c.port, "restarts": c.restarts, "log": str(c.log)}
+                c.name: {
+                    "pid": c.pid,
+                    "port": c.port,
+                    "restarts": c.restarts,
+                    "log": str(c.log),
+                    "held": c.held,
+                }
                 for c in self.children
             },
         }
@@ -254,8 +320,9 @@ def listening(port: int) -> bool:
 
 
 def _answers(child: Child) -> bool:
-    """An API and the gateway answer their readiness route; a worker its metrics port."""
-    path = {"api": "/readyz", "gateway": "/healthz"}.get(child.kind, "/metrics")
+    """An API and the gateway answer their readiness route; a worker its metrics port;
+    Prometheus its readiness route, Jaeger its query API."""
+    path = READY_PATHS.get(child.kind, "/metrics")
     try:
         return httpx.get(f"http://127.0.0.1:{child.port}{path}", timeout=1).status_code == 200
     except httpx.HTTPError:

@@ -5,12 +5,13 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from hourbank_stack import supervisor
-from hourbank_stack.supervisor import Child, Supervisor
+from hourbank_stack.supervisor import FIRST_BACKOFF, Child, Supervisor
 
 
 @pytest.fixture
@@ -79,3 +80,40 @@ def test_stop_terminates_apis_before_relays(state: Path) -> None:
         child.proc.wait = wait  # type: ignore[method-assign]
     sup.stop(grace=5)
     assert stopped == ["x-api", "x-relay"]
+
+
+def test_a_held_child_stays_stopped_until_released(state: Path) -> None:
+    sup = Supervisor(dict(os.environ), lambda _: None)
+    sup.children = [sleeper("x-consume", "consume", sup.logs)]
+    child = sup.children[0]
+    child.start(sup.env)
+    first = child.pid
+    watcher = threading.Thread(target=sup.watch)
+    watcher.start()
+
+    def saved(name: str) -> dict[str, object]:
+        found = supervisor.read_state()
+        return found["processes"][name] if found else {}  # type: ignore[index,no-any-return]
+
+    def wait(condition: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + 10
+        while not condition():
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+
+    try:
+        marker = supervisor.hold_marker("x-consume")
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+        assert first is not None
+        wait(lambda: not supervisor.alive(first))  # exited and reaped: `hourbank hold` waits so
+        time.sleep(2 * FIRST_BACKOFF + 0.5)  # longer than a restart would take
+        assert child.pid == first, "restarted while held"
+        assert child.restarts == 0 and saved("x-consume")["held"] is True
+        marker.unlink()
+        wait(lambda: child.pid != first and child.proc is not None and child.proc.poll() is None)
+        wait(lambda: saved("x-consume")["held"] is False)
+        assert saved("x-consume")["pid"] == child.pid
+    finally:
+        sup.stop(grace=5)
+        watcher.join(5)

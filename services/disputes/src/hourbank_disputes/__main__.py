@@ -5,6 +5,7 @@ from pathlib import Path
 from hourbank_disputes.bootstrap import bootstrap
 from hourbank_disputes.consumers import disputes_consumer
 from hourbank_disputes.handlers import CONSUMER
+from hourbank_disputes.metrics import open_disputes
 from hourbank_shared.cli import ServiceProcesses, service_main
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
@@ -22,6 +23,7 @@ def processes() -> ServiceProcesses:
         consumer=lambda instance_id: disputes_consumer(
             service.context, service.settings.kafka_bootstrap_servers, instance_id=instance_id
         ),
+        scraped={"relay": lambda: open_disputes(service.settings.database_url)},
     )
 
 

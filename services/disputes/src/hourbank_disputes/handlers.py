@@ -17,6 +17,7 @@ from hourbank_disputes.domain.dispute import Caller, Dispute
 from hourbank_disputes.domain.errors import NotVisible
 from hourbank_disputes.domain.evidence import Evidence, EvidenceKind
 from hourbank_disputes.domain.projection import ProjectedRequest, projected
+from hourbank_disputes.metrics import observe_decision_after_commit
 from hourbank_disputes.unit_of_work import SqlUnitOfWork
 from hourbank_shared.clock import Clock
 from hourbank_shared.contracts.enums import DisputeResolution, DisputeType
@@ -119,17 +120,21 @@ def resolve_dispute(
     provider_hours: Decimal | None,
     note: str,
 ) -> Dispute:
-    return act_on_dispute(
+    dispute = act_on_dispute(
         uow,
         dispute_id,
         lambda d: d.resolve(admin, resolution, provider_hours, note, ctx.clock.now()),
     )
+    observe_decision_after_commit(uow, dispute, "resolved")
+    return dispute
 
 
 def dismiss_dispute(
     ctx: Context, uow: SqlUnitOfWork, dispute_id: UUID, admin: UUID, note: str
 ) -> Dispute:
-    return act_on_dispute(uow, dispute_id, lambda d: d.dismiss(admin, note, ctx.clock.now()))
+    dispute = act_on_dispute(uow, dispute_id, lambda d: d.dismiss(admin, note, ctx.clock.now()))
+    observe_decision_after_commit(uow, dispute, "dismissed")
+    return dispute
 
 
 # reactions to the requests service (own unit of work) -------------------------------------

@@ -10,16 +10,21 @@ from sqlalchemy.orm import Session, sessionmaker
 from hourbank_escrow.bootstrap import bootstrap
 from hourbank_escrow.consumers import escrow_consumer
 from hourbank_escrow.handlers import CONSUMER
-from hourbank_escrow.reconciler import reconcile_every, reconcile_once
-from hourbank_shared.cli import ServiceProcesses, service_main
+from hourbank_escrow.metrics import export_reconciliation, held_hours
+from hourbank_escrow.reconciler import HEARTBEAT_WINDOW_SECONDS, reconcile_every, reconcile_once
+from hourbank_shared.cli import ServiceProcesses, Worker, service_main
+from hourbank_shared.heartbeat import Heartbeat
 from hourbank_shared.process import stop_on_signals
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 
 
-def reconcile(sessions: sessionmaker[Session], every: float, args: argparse.Namespace) -> None:
+def reconcile(
+    sessions: sessionmaker[Session], every: float, args: argparse.Namespace, heartbeat: Heartbeat
+) -> None:
     if not args.once:
-        reconcile_every(sessions, every, stop_on_signals())
+        export_reconciliation()
+        reconcile_every(sessions, every, stop_on_signals(), heartbeat)
         return
     report = reconcile_once(sessions)
     violations = [v.__dict__ | {"check": str(v.check)} for v in report.violations]
@@ -40,7 +45,13 @@ def processes() -> ServiceProcesses:
         consumer=lambda instance_id: escrow_consumer(
             service.context, service.settings.kafka_bootstrap_servers, instance_id=instance_id
         ),
-        extra={"reconcile": lambda args: reconcile(service.sessions, every, args)},
+        extra={
+            "reconcile": Worker(
+                lambda args, heartbeat: reconcile(service.sessions, every, args, heartbeat),
+                HEARTBEAT_WINDOW_SECONDS,
+            )
+        },
+        scraped={"reconcile": lambda: held_hours(service.settings.database_url)},
     )
 
 

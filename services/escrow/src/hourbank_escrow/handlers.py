@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Protocol
 from uuid import UUID
 
+from hourbank_escrow import metrics
 from hourbank_escrow.domain import Account, AdminOrder, Hold, Ledger, Outcome, open_account
 from hourbank_escrow.domain.outcomes import Result
 from hourbank_escrow.unit_of_work import SqlUnitOfWork
@@ -150,7 +151,13 @@ def when_request_ended(
 
 
 def when_request_completed(ctx: Context, envelope: Envelope, event: RequestCompleted) -> None:
-    on_hold(ctx, envelope, event, lambda hold, ledger: hold.release(event.actual_amount, ledger))
+    outcome = on_hold(
+        ctx, envelope, event, lambda hold, ledger: hold.release(event.actual_amount, ledger)
+    )
+    # counted once committed (on_hold returns after the commit; None: handled before)
+    if outcome is not None and outcome.result is not Result.NO_OP:
+        applied = outcome.result is Result.APPLIED
+        metrics.PAYMENTS.labels("released" if applied else "failed").inc()
 
 
 def when_request_disputed(ctx: Context, envelope: Envelope, event: RequestDisputed) -> None:

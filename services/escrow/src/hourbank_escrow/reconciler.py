@@ -9,8 +9,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from hourbank_escrow import metrics
 from hourbank_escrow.adapters.ledger_state import reconcile_stored
 from hourbank_escrow.domain import ReconciliationReport
+from hourbank_shared.heartbeat import Heartbeat
 
 log = logging.getLogger(__name__)
+
+HEARTBEAT_WINDOW_SECONDS = 900.0
+"""One reconciliation reads the whole ledger; on a large one that takes minutes."""
 
 
 def reconcile_once(sessions: sessionmaker[Session]) -> ReconciliationReport:
@@ -31,11 +35,21 @@ def reconcile_once(sessions: sessionmaker[Session]) -> ReconciliationReport:
     return report
 
 
-def reconcile_every(sessions: sessionmaker[Session], seconds: float, stop: threading.Event) -> None:
-    """Reconcile now and then every `seconds` until stopped; a failed run is logged, not fatal."""
+def reconcile_every(
+    sessions: sessionmaker[Session],
+    seconds: float,
+    stop: threading.Event,
+    heartbeat: Heartbeat | None = None,
+) -> None:
+    """Reconcile now and then every `seconds` until stopped; a failed run is logged, not fatal
+    (the database away: trouble for readiness, the loop goes on beating)."""
+    heartbeat = heartbeat or Heartbeat("reconcile", HEARTBEAT_WINDOW_SECONDS)
     while not stop.is_set():
+        heartbeat.beat()
         try:
             reconcile_once(sessions)
-        except Exception:
+            heartbeat.recovered()
+        except Exception as exc:
+            heartbeat.trouble(f"{type(exc).__name__} reconciling")
             log.exception("reconciliation could not run")
-        stop.wait(seconds)
+        heartbeat.wait(stop, seconds)

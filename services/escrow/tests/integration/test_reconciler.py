@@ -2,20 +2,29 @@
 
 import uuid
 
-from prometheus_client import REGISTRY
+from prometheus_client import REGISTRY, CollectorRegistry
 from sqlalchemy import update
 
 from hourbank_escrow.adapters import tables as t
 from hourbank_escrow.handlers import when_member_registered
+from hourbank_escrow.metrics import export_reconciliation
 from hourbank_escrow.reconciler import reconcile_once
 from hourbank_shared.envelope import Envelope
 
 from .saga_feed import escrow_for, migrate
 from .story import registered
 
+RECONCILE_PROCESS = CollectorRegistry()
+export_reconciliation(RECONCILE_PROCESS)
+
 
 def gauge(name: str) -> float | None:
-    return REGISTRY.get_sample_value(name)
+    return RECONCILE_PROCESS.get_sample_value(name)
+
+
+def test_only_the_reconcile_process_serves_the_result() -> None:
+    """Any other escrow process would serve 0 ("not clean") for a run it never made."""
+    assert REGISTRY.get_sample_value("hourbank_reconciliation_ok") is None
 
 
 def test_a_balance_changed_behind_the_ledgers_back_is_reported(database_url: str) -> None:

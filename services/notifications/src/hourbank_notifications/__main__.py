@@ -5,19 +5,27 @@ import asyncio
 from pathlib import Path
 
 import uvicorn
-from prometheus_client import start_http_server
 
-from hourbank_notifications.app import APP_ID, TOPICS, Tick, faust_app, run_worker
+from hourbank_notifications.app import (
+    APP_ID,
+    HEARTBEAT_WINDOW_SECONDS,
+    TOPICS,
+    Tick,
+    faust_app,
+    run_worker,
+)
 from hourbank_notifications.bootstrap import Notifications, bootstrap
 from hourbank_notifications.email.mailer import SmtpMailer
 from hourbank_notifications.email.sender import send_due
 from hourbank_notifications.handlers import CONSUMER
 from hourbank_shared.consumer import RetryPolicy
+from hourbank_shared.heartbeat import Heartbeat
 from hourbank_shared.logs import configure_logging
 from hourbank_shared.migrations import upgrade
-from hourbank_shared.process import run_relay, stop_on_signals
+from hourbank_shared.process import serve, serve_relay, stop_on_signals
 from hourbank_shared.startup import built_or_exit, refuse_published_secret
 from hourbank_shared.topics import consumer_topic_specs, create_missing_topics
+from hourbank_shared.tracing_setup import configure_tracing
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 
@@ -53,7 +61,9 @@ def email_sender(service: Notifications) -> Tick | None:
 def worker(service: Notifications, args: argparse.Namespace) -> None:
     settings = service.settings
     port = settings.metrics_port if args.metrics_port is None else args.metrics_port
-    start_http_server(port)  # 0: any free port
+    app_id = args.group or APP_ID
+    heartbeat = Heartbeat(f"worker {app_id}", HEARTBEAT_WINDOW_SECONDS)
+    serve(port, heartbeat)  # 0: any free port
     # its dead-letter and replay topics, made as every consumer's are (replicas, retention)
     create_missing_topics(
         settings.kafka_bootstrap_servers,
@@ -64,19 +74,25 @@ def worker(service: Notifications, args: argparse.Namespace) -> None:
     app = faust_app(
         service.context,
         settings.kafka_bootstrap_servers,
-        app_id=args.group or APP_ID,
+        app_id=app_id,
         listen_to=args.topic or TOPICS,
         every_second=email_sender(service),
         security=settings,
+        heartbeat=heartbeat,
     )
     run_worker(app, settings.log_level)
 
 
 def relay(service: Notifications, _: argparse.Namespace) -> None:
     settings = service.settings
-    start_http_server(settings.metrics_port + 100)
-    bootstrap = settings.kafka_bootstrap_servers
-    run_relay(CONSUMER, settings.database_url, bootstrap, stop_on_signals(), security=settings)
+    serve_relay(
+        CONSUMER,
+        settings.database_url,
+        settings.kafka_bootstrap_servers,
+        settings.metrics_port + 100,
+        stop_on_signals(),
+        security=settings,
+    )
 
 
 COMMANDS = {"migrate": migrate, "api": api, "worker": worker, "relay": relay}
@@ -93,6 +109,7 @@ def main() -> None:
     args = parser.parse_args()
     service = built_or_exit(bootstrap)
     configure_logging(f"notifications-{args.command}", service.settings.log_level)
+    configure_tracing("notifications", args.command)
     refuse_published_secret(service.settings)
     COMMANDS[args.command](service, args)
 

@@ -19,6 +19,7 @@ retried without limit; any other handler failure goes to the DLQ after
 import asyncio
 import logging
 import tempfile
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,10 @@ import faust
 from faust.transport.drivers import aiokafka as aiokafka_driver
 from faust.types import TP
 from faust.types.auth import CredentialsT
+from opentelemetry.trace import Span
 
 from hourbank_notifications.handlers import CONSUMER, Context, notify
+from hourbank_shared import saga_metrics, tracing
 from hourbank_shared.consumer import (
     TRANSIENT,
     PoisonMessage,
@@ -36,9 +39,14 @@ from hourbank_shared.consumer import (
     dead_letter_headers,
     decode,
 )
+from hourbank_shared.consumer_metrics import DEAD_LETTERS, HANDLE_SECONDS, PROCESSED
 from hourbank_shared.contracts import topics
+from hourbank_shared.contracts.base import Event
+from hourbank_shared.envelope import Envelope
+from hourbank_shared.heartbeat import BEAT_WHILE_WAITING_SECONDS, Heartbeat
 from hourbank_shared.kafka import dlq_topic, replay_topic
 from hourbank_shared.kafka_security import KafkaSecurity
+from hourbank_shared.message_tracing import Delivery, consuming, record_outcome
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +61,8 @@ TOPICS = (
     replay_topic(CONSUMER),
 )
 Tick = Callable[[], Awaitable[None]]
+HEARTBEAT_WINDOW_SECONDS = 60.0
+"""The longest one `notify` attempt may run before the worker counts as stuck."""
 COMMIT_EVERY = 1.0
 """Seconds between offset commits: at most this much is read again after a crash."""
 
@@ -93,6 +103,7 @@ def faust_app(
     retry: RetryPolicy | None = None,
     every_second: Tick | None = None,
     security: KafkaSecurity | None = None,
+    heartbeat: Heartbeat | None = None,
 ) -> faust.App:
     """The worker's app; `every_second` runs on a timer (the email sender); `security`: how
     it authenticates to Kafka (None: the `HOURBANK_KAFKA_…` settings)."""
@@ -118,6 +129,10 @@ def faust_app(
     )
     dead_letters = app.topic(dlq_topic(CONSUMER), value_serializer="raw", key_serializer="raw")
     policy = retry or RetryPolicy()
+    # `/healthz`: beats on every attempt and retry wait, and each second while idle; quiet
+    # while `notify` hangs
+    heartbeat = heartbeat or Heartbeat(f"worker {app_id}", HEARTBEAT_WINDOW_SECONDS)
+    in_flight: list[Any] = []
 
     async def dead_letter(message: Any, reason: str, detail: str, attempts: int) -> None:
         headers = [(str(k), bytes(v or b"")) for k, v in _headers(message)]
@@ -132,6 +147,8 @@ def faust_app(
         )
         sent = await dead_letters.send(key=message.key, value=message.value, headers=headers)
         await sent  # acknowledged before the message is acked
+        DEAD_LETTERS.labels(CONSUMER, reason).inc()
+        saga_metrics.FAILURES.labels("dead_letter").inc()
         log.error("%s dead-lettered %s@%s: %s: %s", CONSUMER, message.topic, message.offset,
                   reason, detail)  # fmt: skip
 
@@ -141,28 +158,56 @@ def faust_app(
         except PoisonMessage as poison:
             await dead_letter(message, poison.reason, poison.detail, attempts=0)
             return
+        # a CONSUMER span, child of the span that produced the event, as in every consumer
+        delivery = Delivery(str(message.topic), message.partition, message.offset, app_id)
+        parent = envelope.traceparent or _traceparent(message)
+        with consuming(envelope.type, str(envelope.id), parent, delivery) as span:
+            started = time.perf_counter()
+            if await attempts(message, envelope, event, span):
+                outcome = "dead_lettered"
+                record_outcome(span, outcome, "handler_failed")
+            else:
+                outcome = "handled"
+                HANDLE_SECONDS.labels(CONSUMER, envelope.type).observe(
+                    time.perf_counter() - started
+                )
+                record_outcome(span, outcome)
+        PROCESSED.labels(CONSUMER, envelope.type, outcome).inc()
+
+    async def attempts(message: Any, envelope: Envelope, event: Event, span: Span) -> bool:
+        """Notify, retried; True if the message ended up dead-lettered."""
         attempt = 0
         while True:
             attempt += 1
+            heartbeat.beat()
             try:
-                await asyncio.to_thread(notify, ctx, envelope, event)
-                return
+                with tracing.correlation(envelope.correlationid):
+                    await asyncio.to_thread(notify, ctx, envelope, event)
+                heartbeat.recovered()
+                return False
             except TRANSIENT as exc:
+                span.record_exception(exc)
                 log.warning("%s: transient failure on %s: %s", CONSUMER, envelope.id, exc)
                 attempt = min(attempt, policy.max_attempts - 1)
+                heartbeat.trouble(f"{type(exc).__name__} handling {envelope.type}")
             except Exception as exc:
+                span.record_exception(exc)
                 log.exception("%s: handler failed on %s", CONSUMER, envelope.id)
                 if attempt >= policy.max_attempts:
                     await dead_letter(message, "handler_failed", repr(exc), attempts=attempt)
-                    return
-            await asyncio.sleep(policy.backoff(attempt))
+                    return True
+            await sleep_beating(heartbeat, policy.backoff(attempt))
 
     handled: dict[Any, int] = {}  # partition → the next offset to read
 
     @app.agent(source)
     async def notifications(stream: Any) -> None:
         async for event in stream.events():
-            await handle(event.message)
+            in_flight.append(event.message)
+            try:
+                await handle(event.message)
+            finally:
+                in_flight.clear()
             handled[event.message.tp] = event.message.offset + 1
 
     async def commit_handled() -> None:
@@ -175,6 +220,12 @@ def faust_app(
             await consumer.commit_offsets(offsets)
 
     app.timer(COMMIT_EVERY)(commit_handled)
+
+    async def beat_while_idle() -> None:
+        if not in_flight:
+            heartbeat.beat()
+
+    app.timer(1.0)(beat_while_idle)
 
     if every_second is not None:
         app.timer(1.0)(every_second)
@@ -197,6 +248,24 @@ def credentials(security: KafkaSecurity) -> CredentialsT | None:
 def _headers(message: Any) -> list[tuple[str, bytes | None]]:
     headers = message.headers or []
     return list(headers.items() if isinstance(headers, dict) else headers)
+
+
+def _traceparent(message: Any) -> str | None:
+    """The record's `traceparent` header, for an envelope written without one."""
+    for name, value in _headers(message):
+        if name == "traceparent" and value:
+            return bytes(value).decode(errors="replace")
+    return None
+
+
+async def sleep_beating(heartbeat: Heartbeat, seconds: float) -> None:
+    """Sleep between retries, beating meanwhile: retrying is progress."""
+    loop = asyncio.get_running_loop()
+    until = loop.time() + seconds
+    while (left := until - loop.time()) > 0:
+        heartbeat.beat()
+        await asyncio.sleep(min(left, BEAT_WHILE_WAITING_SECONDS))
+    heartbeat.beat()
 
 
 def run_worker(app: faust.App, log_level: str = "INFO") -> None:

@@ -8,10 +8,11 @@ from pathlib import Path
 
 from hourbank_requests.bootstrap import bootstrap
 from hourbank_requests.consumers import requests_consumer
-from hourbank_requests.deadlines import run_deadlines
+from hourbank_requests.deadlines import HEARTBEAT_WINDOW_SECONDS, run_deadlines
 from hourbank_requests.handlers import CONSUMER, Context
 from hourbank_requests.overdue import overdue_requests
-from hourbank_shared.cli import ServiceProcesses, service_main
+from hourbank_requests.rating_gauges import rating_gauges
+from hourbank_shared.cli import ServiceProcesses, Worker, service_main
 from hourbank_shared.process import stop_on_signals
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
@@ -29,7 +30,15 @@ def processes() -> ServiceProcesses:
         consumer=lambda instance_id: requests_consumer(
             service.context, service.settings.kafka_bootstrap_servers, instance_id=instance_id
         ),
-        extra={"deadlines": lambda _: run_deadlines(service.context, stop_on_signals())},
+        extra={
+            "deadlines": Worker(
+                lambda _, heartbeat: run_deadlines(
+                    service.context, stop_on_signals(), heartbeat=heartbeat
+                ),
+                HEARTBEAT_WINDOW_SECONDS,
+            )
+        },
+        scraped={"deadlines": lambda: rating_gauges(service.settings.database_url)},
         tools={"overdue": lambda _: print_overdue(service.context)},
     )
 

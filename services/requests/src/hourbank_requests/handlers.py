@@ -19,6 +19,7 @@ from hourbank_requests.domain.errors import Forbidden, NotAllowedNow, NotVisible
 from hourbank_requests.domain.lifecycle import ESCROW_ANSWER_SECONDS, Actor, HistoryEntry
 from hourbank_requests.domain.service_request import Caller, ServiceRequest
 from hourbank_requests.domain.submission import OfferingTerms, Submission, submit
+from hourbank_requests.saga_metrics import observe_after_commit
 from hourbank_requests.unit_of_work import SqlUnitOfWork
 from hourbank_shared.clock import BusinessTime
 from hourbank_shared.envelope import Envelope
@@ -82,6 +83,7 @@ def act_on_request(
         raise NotVisible(f"no request {request_id}")
     loaded = request.version
     command(request)
+    observe_after_commit(uow, request)
     uow.requests.save(request, loaded)
     uow.publish(request)
     return request
@@ -123,6 +125,7 @@ def react(
         else:
             loaded = request.version
             changed = reaction(request)
+            observe_after_commit(uow, request)
             uow.requests.save(request, loaded)
             uow.publish(request, caused_by=envelope)
             if not changed:
@@ -153,6 +156,7 @@ def fire_due_deadlines(ctx: Context, limit: int = 100) -> int:
                 return fired
             loaded = request.version
             reactions.deadline_passed(request, ctx.time)
+            observe_after_commit(uow, request)
             uow.requests.save(request, loaded)
             uow.publish(request)
             uow.commit()

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import psycopg
 from confluent_kafka import KafkaException, Producer
 
+from hourbank_shared.heartbeat import Heartbeat
 from hourbank_shared.kafka import (
     checkpoint_spec,
     checkpoint_topic,
@@ -25,6 +26,7 @@ from hourbank_shared.kafka import (
     transactional_producer_config,
 )
 from hourbank_shared.kafka_security import KafkaSecurity
+from hourbank_shared.message_tracing import publishing_batch
 from hourbank_shared.outbox import NOTIFY_CHANNEL, OutboxRecord, SqlOutboxStore
 from hourbank_shared.relay import checkpoint, metrics
 from hourbank_shared.topics import create_missing_topics
@@ -51,10 +53,18 @@ class RelayConfig:
     """How it authenticates to Kafka; None: the `HOURBANK_KAFKA_…` settings."""
 
 
+HEARTBEAT_WINDOW_SECONDS = 120.0
+"""Longer than the Kafka calls a start or a batch may chain (each `kafka_timeout`, 30 s)."""
+
+
 class Relay:
-    def __init__(self, config: RelayConfig, store: SqlOutboxStore) -> None:
+    def __init__(
+        self, config: RelayConfig, store: SqlOutboxStore, heartbeat: Heartbeat | None = None
+    ) -> None:
         self._config = config
         self._store = store
+        self.heartbeat = heartbeat or Heartbeat(f"relay {config.name}", HEARTBEAT_WINDOW_SECONDS)
+        """Beats on every batch and idle wait, and every second while standing by."""
         self._topic = checkpoint_topic(config.name)
         self._last_purge = 0.0
 
@@ -78,7 +88,10 @@ class Relay:
             producer.init_transactions(self._config.kafka_timeout)
             self._recover()
             log.info("relay %s active", self._config.name)
+            metrics.ACTIVE.labels(config.name).set(1)  # back to 0 by run_relay when it returns
+            self.heartbeat.recovered()
             while not stop.is_set():
+                self.heartbeat.beat()
                 began = time.monotonic()
                 published = self._publish_batch(producer)
                 self._purge_if_due()
@@ -93,10 +106,11 @@ class Relay:
             row = listener.execute(
                 "SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (key,)
             ).fetchone()
+            self.heartbeat.recovered()
             if row and row[0]:
                 return
             log.info("relay %s standing by: another instance holds the lock", self._config.name)
-            stop.wait(2.0)
+            self.heartbeat.wait(stop, 2.0)
 
     def _recover(self) -> None:
         ids = checkpoint.last_checkpoint(
@@ -114,22 +128,25 @@ class Relay:
     def _publish_batch(self, producer: Producer) -> int:
         records = self._store.pending(self._config.batch_size)
         if not records:
-            metrics.PENDING.labels(self._config.name).set(0)
             return 0
         started = time.perf_counter()
         ids = [record.id for record in records]
-        producer.begin_transaction()
-        try:
-            for record in records:
-                _produce(producer, record)
-            producer.produce(
-                self._topic, key=self._config.name, value=checkpoint.encode(self._config.name, ids)
-            )
-            producer.commit_transaction(self._config.kafka_timeout)
-        except KafkaException:
-            _abort_quietly(producer, self._config.kafka_timeout)
-            raise
-        self._store.mark_published(ids)
+        produced_by = [record.headers.get("traceparent") for record in records]
+        with publishing_batch(self._config.name, produced_by):
+            producer.begin_transaction()
+            try:
+                for record in records:
+                    _produce(producer, record)
+                producer.produce(
+                    self._topic,
+                    key=self._config.name,
+                    value=checkpoint.encode(self._config.name, ids),
+                )
+                producer.commit_transaction(self._config.kafka_timeout)
+            except KafkaException:
+                _abort_quietly(producer, self._config.kafka_timeout)
+                raise
+            self._store.mark_published(ids)
         metrics.PUBLISHED.labels(self._config.name).inc(len(records))
         metrics.BATCH_SECONDS.labels(self._config.name).observe(time.perf_counter() - started)
         return len(records)

@@ -1,5 +1,6 @@
 """pytest plugin: session-wide real Kafka and PostgreSQL, fresh databases and topics."""
 
+import os
 import uuid
 from collections.abc import Iterator
 
@@ -16,6 +17,8 @@ def infra() -> Iterator[Infra]:
     with provide() as provided:
         before = topic_names(provided.bootstrap)
         yield provided
+        if os.environ.get("HOURBANK_TEST_KEEP_TOPICS"):
+            return  # several pytest sessions share the broker: leave the cleanup to the last
         # tests create uniquely named topics (and DLQ/checkpoint topics for them):
         # leave the broker as it was, but for the contract's own topics
         keep = before | {spec.name for spec in all_specs()}

@@ -60,6 +60,17 @@ class SqlRequests:
             update_versioned(self._session, t.requests, row_key, loaded_version, values)
         self._append_history(request)
 
+    def entered_at(self, request_id: UUID, status: RequestStatus) -> datetime | None:
+        """When the request last moved into `status` (its history's latest entry to it)."""
+        h = t.history.c
+        query = (
+            select(h.at)
+            .where(h.request_id == request_id, h.to_status == str(status))
+            .order_by(h.seq.desc())
+            .limit(1)
+        )
+        return self._session.execute(query).scalar()
+
     def _append_history(self, request: ServiceRequest) -> None:
         if request.history:
             self._session.execute(

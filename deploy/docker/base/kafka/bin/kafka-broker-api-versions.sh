@@ -1,0 +1,2 @@
+#!/bin/sh
+exec kafka-class org.apache.kafka.tools.BrokerApiVersionsCommand "$@"

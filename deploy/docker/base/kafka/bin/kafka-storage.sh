@@ -1,0 +1,2 @@
+#!/bin/sh
+exec kafka-class kafka.tools.StorageTool "$@"

@@ -1,0 +1,1 @@
+"""Prometheus, Jaeger, rules and dashboards beside the local stack (`hourbank up --observe`)."""
