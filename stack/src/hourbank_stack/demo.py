@@ -125,19 +125,22 @@ def second_walk(gateway: Gateway, ada: Caller, bo: Caller, admin: Caller) -> Non
     dispute = bo.post("/v1/disputes", body)
     walk.show("Bo opens a dispute; escrow freezes the hold", walk.settle("DISPUTED"))
     path = f"/v1/disputes/{dispute['id']}"
-    wait_for(lambda: _accepts(admin, f"{path}/assign"), "the dispute to be confirmed", 30)
+    wait_for(lambda: _accepts(admin, f"{path}/assign"), "the dispute to be assigned", 30)
     resolution = {"resolution": "SPLIT", "provider_hours": "1.50", "note": "Half of the work"}
-    admin.post(f"{path}/resolve", resolution)
+    wait_for(
+        lambda: _accepts(admin, f"{path}/resolve", resolution), "the dispute to be confirmed", 30
+    )
     walk.show(
         "The admin settles it by a split: Ada is paid 1.50 h, Bo gets 1.50 h back",
         walk.settle("SETTLED"),
     )
 
 
-def _accepts(admin: Caller, path: str) -> bool:
-    """Assign the dispute; until the requests service confirmed it, that is a 409."""
+def _accepts(admin: Caller, path: str, body: Any = None) -> bool:
+    """Act on the dispute; a 409 means not yet (resolving waits until the requests service
+    confirmed the request is DISPUTED, which arrives asynchronously), and nothing was done."""
     try:
-        admin.post(path)
+        admin.post(path, body)
     except ApiError as refused:
         if refused.status == 409:
             return False
