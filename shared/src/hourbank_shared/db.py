@@ -11,11 +11,26 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hourbank_shared.settings import sqlalchemy_url
 
+CONNECT_TIMEOUT_SECONDS = 10
+"""A connection attempt to an unreachable database fails after this long instead of hanging a
+loop past its liveness window (`hourbank_shared.heartbeat`); TCP keepalives notice an open
+connection whose peer vanished within about a minute, for the same reason."""
+
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     """An engine with pre-ping, so connections survive a database restart."""
     return create_engine(
-        sqlalchemy_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        sqlalchemy_url(url),
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        connect_args={
+            "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+            "keepalives": 1,
+            "keepalives_idle": 30,
+            "keepalives_interval": 10,
+            "keepalives_count": 3,
+        },
     )
 
 
