@@ -174,7 +174,8 @@ class ConsumerRunner:
     def run(self, stop: threading.Event) -> None:
         """Poll and process until `stop` is set, then leave the group cleanly."""
         specs = consumer_topic_specs(self.name)
-        create_missing_topics(self._bootstrap, specs, security=self._security)
+        created = create_missing_topics(self._bootstrap, specs, security=self._security)
+        self._await_metadata(created)
         self._consumer.subscribe(self._topics, on_assign=self._on_assign)
         try:
             while not stop.is_set():
@@ -194,6 +195,21 @@ class ConsumerRunner:
         finally:
             self._consumer.close()
             self._producer.flush(10)
+
+    def _await_metadata(self, topics: Sequence[str], timeout: float = 10.0) -> None:
+        """Wait until topics created a moment ago show in this client's metadata. A subscribed
+        topic the first metadata answer does not know yet is looked up again only after
+        `topic.metadata.refresh.interval.ms` (5 minutes): its partitions (a new replay topic's)
+        would go unassigned, and a replayed dead letter unread, that long."""
+        deadline = time.monotonic() + timeout
+        missing = set(topics)
+        while missing and time.monotonic() < deadline:
+            known = self._consumer.list_topics(timeout=2).topics
+            missing = {t for t in missing if t not in known or known[t].error is not None}
+            if missing:
+                time.sleep(0.1)
+        if missing:
+            log.warning("consumer %s: %s not in metadata yet", self.name, ", ".join(missing))
 
     def _store_positions(self) -> None:
         """Idle: store each partition's position, which is past the transaction marker the
