@@ -23,6 +23,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from hourbank_shared import consumer_metrics as metrics
 from hourbank_shared import saga_metrics, tracing
+from hourbank_shared.batch import transaction_for_batch
 from hourbank_shared.contracts.base import Event
 from hourbank_shared.contracts.catalog import UnknownEventType, event_class
 from hourbank_shared.envelope import Envelope
@@ -44,6 +45,9 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Envelope, Any], None]
 """Receives the envelope and its validated payload; runs one unit of work."""
+
+BATCH_SIZE = 100
+"""The most records one poll returns; the events among them share a database transaction."""
 
 HEARTBEAT_WINDOW_SECONDS = 60.0
 """The longest one handler attempt may run before the consumer counts as stuck (`/healthz`)."""
@@ -152,6 +156,7 @@ class ConsumerRunner:
         instance_id: str | None = None,
         from_end: bool = False,
         security: KafkaSecurity | None = None,
+        batch_size: int = BATCH_SIZE,
     ) -> None:
         """`from_end`: a group with no committed offset starts at the end of each partition
         instead of the beginning (tests on shared topics; a new analytics view). `security`:
@@ -162,6 +167,7 @@ class ConsumerRunner:
         self._retry = retry or RetryPolicy()
         self._dlq = dlq_topic(name)
         self._from_end = from_end
+        self._batch_size = batch_size
         self.assigned = threading.Event()
         """Set once partitions are assigned (and positioned)."""
         self.heartbeat = Heartbeat(f"consumer {name}", HEARTBEAT_WINDOW_SECONDS)
@@ -179,22 +185,119 @@ class ConsumerRunner:
         self._consumer.subscribe(self._topics, on_assign=self._on_assign)
         try:
             while not stop.is_set():
-                message = self._consumer.poll(0.5)
+                messages = self._consumer.consume(self._batch_size, 0.5)
                 self.heartbeat.beat()
-                if message is None:
+                if not messages:
                     self._store_positions()
                     continue
-                error = message.error()
-                if error is not None:
-                    if error.fatal():
-                        raise RuntimeError(f"consumer {self.name}: {error}")
-                    log.warning("consumer %s: %s", self.name, error)
-                    continue
-                if self.process(message, stop) is not Outcome.INTERRUPTED:
-                    self._consumer.store_offsets(message=message)
+                self.process_batch(messages, stop)
         finally:
             self._consumer.close()
             self._producer.flush(10)
+
+    def process_batch(self, messages: Sequence[Message], stop: threading.Event) -> None:
+        """Handle what one poll returned, in order. The events this consumer handles share one
+        database transaction (`hourbank_shared.batch`); records of types it does not handle are
+        skipped unparsed; a broker error ends the run before it. Offsets are stored once the
+        events before them are committed."""
+        run: list[Message] = []
+        for message in messages:
+            error = message.error()
+            if error is None:
+                run.append(message)
+                continue
+            if not self._handle_run(run, stop):
+                return
+            run = []
+            if error.fatal():
+                raise RuntimeError(f"consumer {self.name}: {error}")
+            log.warning("consumer %s: %s", self.name, error)
+        self._handle_run(run, stop)
+
+    def _skipped(self, message: Message) -> str | None:
+        """The type of a record this consumer has no handler for, known from its `ce_type`
+        header without parsing it; None for a record to parse and handle."""
+        headers: list[tuple[str, bytes | str | None]] = message.headers() or []  # type: ignore[assignment]
+        for name, value in headers:
+            if name == "ce_type":
+                kind = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+                return None if kind in self._routes else kind
+        return None
+
+    def _handle_run(self, run: Sequence[Message], stop: threading.Event) -> bool:
+        """Handle `run` in one transaction, or one by one if that fails; False if interrupted."""
+        if not run:
+            return True
+        handled = sum(1 for message in run if self._skipped(message) is None)
+        if handled > 1 and self._handled_together(run):
+            self._store(run)
+            return True
+        for message in run:
+            skipped = self._skipped(message)
+            if skipped is not None:
+                metrics.PROCESSED.labels(self.name, skipped, Outcome.IGNORED.value).inc()
+            elif self.process(message, stop) is Outcome.INTERRUPTED:
+                return False
+            self._consumer.store_offsets(message=message)
+        return True
+
+    def _store(self, run: Sequence[Message]) -> None:
+        last: dict[tuple[str, int], Message] = {}
+        for message in run:
+            last[(str(message.topic()), message.partition() or 0)] = message
+        for message in last.values():
+            self._consumer.store_offsets(message=message)
+
+    def _handled_together(self, run: Sequence[Message]) -> bool:
+        """True if every event of `run` was handled and the batch committed. Any failure (a
+        poison message, a handler's error, a deadlock, the database gone) rolls the whole batch
+        back: False, and nothing of it happened."""
+        started = time.perf_counter()
+        outcomes: list[tuple[str, Outcome]] = []
+        try:
+            with transaction_for_batch() as batch:
+                for message in run:
+                    skipped = self._skipped(message)
+                    if skipped is not None:
+                        outcomes.append((skipped, Outcome.IGNORED))
+                    else:
+                        outcomes.append(self._handle_in_batch(message))
+                batch.commit()
+        except Exception as exc:
+            log.info(
+                "consumer %s: a batch of %d rolled back (%s); handling them one by one",
+                self.name,
+                len(run),
+                exc.__class__.__name__,
+            )
+            metrics.BATCHES.labels(self.name, "rolled_back").inc()
+            return False
+        handled = [kind for kind, outcome in outcomes if outcome is Outcome.HANDLED]
+        metrics.BATCHES.labels(self.name, "committed").inc()
+        metrics.BATCH_EVENTS.labels(self.name).observe(len(handled))
+        each = (time.perf_counter() - started) / max(1, len(handled))
+        for event_type, outcome in outcomes:
+            metrics.PROCESSED.labels(self.name, event_type, outcome.value).inc()
+            if outcome is Outcome.HANDLED:
+                metrics.HANDLE_SECONDS.labels(self.name, event_type).observe(each)
+        return True
+
+    def _handle_in_batch(self, message: Message) -> tuple[str, Outcome]:
+        """One event inside a batch: parsed, traced and handled, with no retry (a failure
+        propagates and the batch falls back to one by one)."""
+        envelope, payload = decode(message.value())
+        handler = self._routes.get(envelope.type)
+        if handler is None:
+            return envelope.type, Outcome.IGNORED
+        delivery = Delivery(
+            str(message.topic()), message.partition() or 0, message.offset() or 0, self.name
+        )
+        parent = envelope.traceparent or _traceparent_header(message)
+        with consuming(envelope.type, str(envelope.id), parent, delivery) as span:
+            with tracing.correlation(envelope.correlationid):
+                handler(envelope, payload)
+            record_outcome(span, Outcome.HANDLED.value, None)
+        return envelope.type, Outcome.HANDLED
 
     def _await_metadata(self, topics: Sequence[str], timeout: float = 10.0) -> None:
         """Wait until topics created a moment ago show in this client's metadata. A subscribed

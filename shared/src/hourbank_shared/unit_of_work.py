@@ -8,9 +8,10 @@ from typing import Protocol, Self
 
 from opentelemetry.trace import SpanKind
 from sqlalchemy import Table
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from hourbank_shared import tracing
+from hourbank_shared.batch import current_batch
 from hourbank_shared.contracts.base import Event
 from hourbank_shared.envelope import Envelope
 from hourbank_shared.idempotency import IdempotentCommand, IdempotentRequest, SqlIdempotency
@@ -34,7 +35,9 @@ class MessagingTables:
 class SqlUnitOfWork:
     """`with uow: ...; uow.commit()`; leaving without a commit rolls everything back.
 
-    A service subclasses it and opens its repositories in `open_repositories`.
+    A service subclasses it and opens its repositories in `open_repositories`. Inside a
+    consumer's batch (`hourbank_shared.batch`) it joins the batch's transaction in a savepoint
+    of its own, and `commit()` releases the savepoint: the batch commits once for all.
     """
 
     session: Session
@@ -52,7 +55,13 @@ class SqlUnitOfWork:
         """Hook: the service's repositories on this unit of work's session."""
 
     def __enter__(self) -> Self:
-        self.session = self._sessions()
+        batch = current_batch()
+        self._savepoint: SessionTransaction | None = None
+        if batch is None:
+            self.session = self._sessions()
+        else:
+            self.session = batch.session(self._sessions)
+            self._savepoint = self.session.begin_nested()
         self.inbox = SqlInbox(self.session, self._tables.inbox)
         self.outbox = SqlOutbox(self.session, self._tables.outbox, self._source)
         self._committed = False
@@ -65,8 +74,11 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self.session.rollback()
-        self.session.close()
+        if self._savepoint is None:
+            self.session.rollback()
+            self.session.close()
+        elif self._savepoint.is_active:  # left without committing: undo only this work
+            self._savepoint.rollback()
 
     def publish(
         self,
@@ -90,6 +102,10 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         if self._committed:
             raise RuntimeError("a unit of work commits once")
+        if self._savepoint is not None:  # the batch commits
+            self._savepoint.commit()
+            self._committed = True
+            return
         # one span per transaction, not per statement: the commit is where it waits
         database = self.session.get_bind().dialect.name
         with tracing.tracer().start_as_current_span(

@@ -9,7 +9,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from hourbank_shared.envelope import Envelope
-from hourbank_shared.outbox import SqlOutboxStore, add
+from hourbank_shared.outbox import OutboxRecord, SqlOutboxStore, add
 from hourbank_shared.relay.core import Relay, RelayConfig
 from hourbank_shared.settings import libpq_url
 from hourbank_shared.testing.infra import Infra
@@ -23,9 +23,9 @@ EVENTS = 100
 COALESCE = 0.1
 
 
-def write_one_at_a_time(store: PgStore, topic: str, pause: float) -> None:
-    """EVENTS transactions of one event each, on one key, `pause` apart."""
-    for seq in range(EVENTS):
+def write_one_at_a_time(store: PgStore, topic: str, pause: float, events: int = EVENTS) -> None:
+    """`events` transactions of one event each, on one key, `pause` apart."""
+    for seq in range(events):
         with store.sessions.begin() as session:
             envelope = Envelope(
                 source="/hourbank/test",
@@ -65,3 +65,44 @@ def test_a_busy_relay_publishes_rows_written_meanwhile_in_one_transaction(
     # between them: at most two per COALESCE. Without coalescing it is about one per row.
     assert batches <= 2 * elapsed / COALESCE + 2, (batches, elapsed)
     assert_exactly_once_in_order(read_all(infra.bootstrap, topic, EVENTS, timeout=30), EVENTS)
+
+
+class CountingStore(SqlOutboxStore):
+    """The relay's store, counting how often the relay looks at the table."""
+
+    looks = 0
+
+    def pending(self, limit: int) -> list[OutboxRecord]:
+        self.looks += 1
+        return super().pending(limit)
+
+
+def test_an_idle_relay_does_not_query_and_still_publishes_a_new_row_at_once(
+    infra: Infra, database_url: str, new_topic
+) -> None:
+    topic = new_topic("relay-idle", partitions=1)
+    store = PgStore(database_url)
+    name = f"idle{uuid.uuid4().hex[:8]}"
+    config = RelayConfig(name, infra.bootstrap, libpq_url(database_url))
+    counting = CountingStore(store.sessions, store.outbox_table)
+    relay = Relay(config, counting)
+    stop = threading.Event()
+    thread = threading.Thread(target=relay.run, args=(stop,))
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while counting.looks == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+        idle_from = counting.looks
+        time.sleep(4)
+        assert counting.looks == idle_from, "the idle relay queried the outbox"
+        write_one_at_a_time(store, topic, pause=0, events=1)
+        started = time.monotonic()
+        wait_until_drained(store, 10)
+        assert time.monotonic() - started < 2
+    finally:
+        stop.set()
+        thread.join(30)
+        store.close()
+    assert not thread.is_alive(), "the relay did not stop within its wait"

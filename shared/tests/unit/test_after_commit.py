@@ -45,3 +45,31 @@ def test_a_failing_observation_does_not_fail_the_commit() -> None:
         after_commit(session, lambda: seen.append("next"))
         session.commit()
     assert seen == ["next"]
+
+
+def test_inside_a_savepoint_it_waits_for_the_outermost_commit() -> None:
+    seen: list[str] = []
+    with sessions() as session:
+        session.execute(text("SELECT 1"))
+        kept = session.begin_nested()
+        after_commit(session, lambda: seen.append("kept"))
+        kept.commit()
+        assert seen == []
+        undone = session.begin_nested()
+        after_commit(session, lambda: seen.append("undone"))
+        undone.rollback()
+        session.commit()
+    assert seen == ["kept"]
+
+
+def test_a_rolled_back_batch_forgets_its_released_savepoints_work() -> None:
+    seen: list[str] = []
+    with sessions() as session:
+        session.execute(text("SELECT 1"))
+        savepoint = session.begin_nested()
+        after_commit(session, lambda: seen.append("released, then rolled back"))
+        savepoint.commit()
+        session.rollback()
+        session.execute(text("SELECT 1"))
+        session.commit()
+    assert seen == []

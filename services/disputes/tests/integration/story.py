@@ -31,7 +31,8 @@ class Story:
     """The request's version, as the requests service numbers its events."""
 
     def feed(self, kind: type[req.RequestEvent], status: S, **fields: Any) -> Envelope:
-        """The disputes consumer handles one request event, as from Kafka."""
+        """The disputes consumer handles one request event, as from Kafka (it skips the types
+        it has no handler for, as its consumer does)."""
         if "sequence" not in fields:
             self.sequence += 1
             fields["sequence"] = self.sequence
@@ -40,7 +41,9 @@ class Story:
             provider_id=self.provider_id, offering_id=self.offering_id, status=status, **fields,
         )  # fmt: skip
         envelope = Envelope.wrap(event, source=SOURCE)
-        routes(self.ctx)[kind.TYPE](envelope, event)
+        handler = routes(self.ctx).get(kind.TYPE)
+        if handler is not None:
+            handler(envelope, event)
         return envelope
 
     def in_progress(self, hours: str = "2.00", rate: str = "1.50", amount: str = "3.00") -> None:

@@ -2,10 +2,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from uuid import uuid4
 
-from hourbank_disputes.consumers import REACTIONS
-from hourbank_disputes.domain.projection import projected
+from hourbank_disputes.consumers import REACTIONS, SKIPPED
+from hourbank_disputes.domain.projection import NEVER_DISPUTABLE_AGAIN, projected
 from hourbank_shared.contracts import requests as req
 from hourbank_shared.contracts.enums import RequestStatus
+from hourbank_shared.contracts.enums import RequestStatus as S
 
 IDS = {"request_id": uuid4(), "requester_id": uuid4(), "provider_id": uuid4(),
        "offering_id": uuid4()}  # fmt: skip
@@ -34,10 +35,21 @@ def test_a_counter_offer_does_not_change_what_is_held() -> None:
     assert (projected(event).hours, projected(event).amount) == (None, None)
 
 
-def test_the_consumer_follows_every_request_event() -> None:
+def test_the_consumer_follows_or_deliberately_skips_every_request_event() -> None:
     def every(kind: type[req.RequestEvent]) -> set[str]:
         return {kind.TYPE} if hasattr(kind, "TYPE") else set().union(
             *(every(sub) for sub in kind.__subclasses__())
         )  # fmt: skip
 
-    assert set(REACTIONS) == every(req.RequestEvent)
+    skipped = {kind.TYPE for kind in SKIPPED}
+    assert not skipped & set(REACTIONS)
+    assert every(req.RequestEvent) <= set(REACTIONS) | skipped
+
+
+def test_every_way_into_a_status_never_disputable_again_is_followed() -> None:
+    into_final = {S.COMPLETED: req.RequestCompleted, S.PAID: req.RequestPaid,
+                  S.REJECTED: req.RequestRejected, S.EXPIRED: req.RequestExpired,
+                  S.CANCELLED: req.RequestCancelled, S.REFUNDED: req.RequestRefunded,
+                  S.SETTLED: req.RequestSettled}  # fmt: skip
+    assert set(into_final) == set(NEVER_DISPUTABLE_AGAIN)
+    assert {kind.TYPE for kind in into_final.values()} <= set(REACTIONS)

@@ -41,7 +41,10 @@ class RelayConfig:
     database_url: str = field(repr=False)
     """libpq URL, used for the advisory lock and LISTEN; a secret (its password)."""
     batch_size: int = 500
-    idle_wait: float = 0.5
+    idle_sweep: float = 30.0
+    """An idle relay waits for a NOTIFY (every outbox insert sends one at commit) and looks at
+    the table only when one arrives, or after this long without one (a safety net: nothing
+    known loses a NOTIFY while the LISTEN connection lives). Waiting costs no query."""
     coalesce: float = 0.02
     """While busy, a batch starts at least this long after the previous one began, so rows
     written meanwhile share its Kafka transaction (each costs the broker a coordinator round
@@ -67,6 +70,7 @@ class Relay:
         """Beats on every batch and idle wait, and every second while standing by."""
         self._topic = checkpoint_topic(config.name)
         self._last_purge = 0.0
+        self._published_since_purge = 1  # rows of an earlier run may be due
 
     def run(self, stop: threading.Event) -> None:
         """Hold the service's relay lock, recover, then publish until stopped."""
@@ -94,9 +98,9 @@ class Relay:
                 self.heartbeat.beat()
                 began = time.monotonic()
                 published = self._publish_batch(producer)
-                self._purge_if_due()
+                self._purge_if_due(published)
                 if published < self._config.batch_size:
-                    self._wait_for_rows(listener)
+                    self._wait_for_rows(listener, stop)
                     if published:
                         stop.wait(max(0.0, self._config.coalesce - (time.monotonic() - began)))
 
@@ -151,14 +155,26 @@ class Relay:
         metrics.BATCH_SECONDS.labels(self._config.name).observe(time.perf_counter() - started)
         return len(records)
 
-    def _wait_for_rows(self, listener: psycopg.Connection) -> None:
-        for _ in listener.notifies(timeout=self._config.idle_wait, stop_after=1):
-            pass
+    def _wait_for_rows(self, listener: psycopg.Connection, stop: threading.Event) -> None:
+        """Until a NOTIFY arrives (at once if one came meanwhile), the sweep is due or `stop`:
+        the connection's socket is watched, the database is not queried."""
+        until = time.monotonic() + self._config.idle_sweep
+        while not stop.is_set() and (left := until - time.monotonic()) > 0:
+            self.heartbeat.beat()
+            for _ in listener.notifies(timeout=min(left, 1.0), stop_after=1):
+                return
 
-    def _purge_if_due(self) -> None:
+    def _purge_if_due(self, published: int) -> None:
+        """Delete rows past retention at most every `purge_every_seconds`, and only while
+        there is something to purge (an idle relay leaves the table alone)."""
+        self._published_since_purge += published
         now = time.monotonic()
-        if now - self._last_purge >= self._config.purge_every_seconds:
+        if (
+            self._published_since_purge
+            and now - self._last_purge >= self._config.purge_every_seconds
+        ):
             self._last_purge = now
+            self._published_since_purge = 0
             self._store.purge_published(self._config.retention_seconds)
 
 

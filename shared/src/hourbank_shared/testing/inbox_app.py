@@ -2,8 +2,9 @@
 
 `python -m hourbank_shared.testing.inbox_app NAME TOPIC DATABASE_URL BOOTSTRAP [CRASH_AT]`
 counts each MemberRegistered it handles in table `effects`, claiming the event in the inbox
-in the same transaction. With CRASH_AT=n it dies (os._exit) right after the n-th commit,
-before its offset can be stored, so the broker redelivers what it already applied.
+in the same unit of work (so the consumer batches them, as it does a service's). With
+CRASH_AT=n it dies (os._exit) right after the commit that applied the n-th event, before its
+offset can be stored, so the broker redelivers what it already applied.
 """
 
 import os
@@ -15,11 +16,15 @@ from typing import Any
 from sqlalchemy import Column, Integer, MetaData, Table, Uuid
 from sqlalchemy.dialects.postgresql import insert
 
+from hourbank_shared.after_commit import after_commit
 from hourbank_shared.consumer import ConsumerRunner
 from hourbank_shared.contracts.members import MemberRegistered
 from hourbank_shared.db import make_engine, session_factory
 from hourbank_shared.envelope import Envelope
-from hourbank_shared.inbox import SqlInbox, inbox_table
+from hourbank_shared.idempotency import idempotency_table
+from hourbank_shared.inbox import inbox_table
+from hourbank_shared.outbox import outbox_table
+from hourbank_shared.unit_of_work import MessagingTables, SqlUnitOfWork
 
 
 def main() -> None:
@@ -31,27 +36,32 @@ def main() -> None:
         "effects", metadata, Column("member_id", Uuid, primary_key=True), Column("count", Integer)
     )
     engine = make_engine(database_url, pool_size=2)
-    metadata.create_all(engine)
     sessions = session_factory(engine)
+    tables = MessagingTables(inbox, outbox_table(metadata), idempotency_table(metadata))
+    metadata.create_all(engine)
     handled = 0
 
-    def handle(envelope: Envelope, event: Any) -> None:
+    def applied(envelope: Envelope) -> None:
         nonlocal handled
-        with sessions.begin() as session:
-            if not SqlInbox(session, inbox).claim(name, envelope.id, envelope.type):
+        handled += 1
+        print(f"APPLIED {envelope.id}", flush=True)
+        if handled == crash_at:
+            os._exit(137)
+
+    def handle(envelope: Envelope, event: Any) -> None:
+        with SqlUnitOfWork(sessions, tables, "/hourbank/test") as uow:
+            if not uow.inbox.claim(name, envelope.id, envelope.type):
                 print(f"DUPLICATE {envelope.id}", flush=True)
                 return
-            session.execute(
+            uow.session.execute(
                 insert(effects)
                 .values(member_id=event.member_id, count=1)
                 .on_conflict_do_update(
                     index_elements=[effects.c.member_id], set_={"count": effects.c.count + 1}
                 )
             )
-        handled += 1
-        print(f"APPLIED {envelope.id}", flush=True)
-        if handled == crash_at:
-            os._exit(137)
+            after_commit(uow.session, lambda: applied(envelope))
+            uow.commit()
 
     runner = ConsumerRunner(
         name=name,
