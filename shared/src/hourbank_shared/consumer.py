@@ -249,55 +249,33 @@ class ConsumerRunner:
             self._consumer.store_offsets(message=message)
 
     def _handled_together(self, run: Sequence[Message]) -> bool:
-        """True if every event of `run` was handled and the batch committed. Any failure (a
-        poison message, a handler's error, a deadlock, the database gone) rolls the whole batch
-        back: False, and nothing of it happened."""
-        started = time.perf_counter()
-        outcomes: list[tuple[str, Outcome]] = []
-        try:
-            with transaction_for_batch() as batch:
-                for message in run:
-                    skipped = self._skipped(message)
-                    if skipped is not None:
-                        outcomes.append((skipped, Outcome.IGNORED))
-                    else:
-                        outcomes.append(self._handle_in_batch(message))
-                batch.commit()
-        except Exception as exc:
-            log.info(
-                "consumer %s: a batch of %d rolled back (%s); handling them one by one",
-                self.name,
-                len(run),
-                exc.__class__.__name__,
+        """True if every event of `run` was handled and the batch committed; False (nothing of
+        it happened) on a poison message or any failure of a handler or of the commit."""
+        received: list[Received] = []
+        ignored: list[str] = []
+        for message in run:
+            skipped = self._skipped(message)
+            if skipped is not None:
+                ignored.append(skipped)
+                continue
+            try:
+                envelope, payload = decode(message.value())
+            except PoisonMessage:
+                return False  # one by one: it is dead-lettered with its reason
+            handler = self._routes.get(envelope.type)
+            if handler is None:
+                ignored.append(envelope.type)
+                continue
+            delivery = Delivery(
+                str(message.topic()), message.partition() or 0, message.offset() or 0, self.name
             )
-            metrics.BATCHES.labels(self.name, "rolled_back").inc()
+            parent = envelope.traceparent or _traceparent_header(message)
+            received.append(Received(delivery, envelope, payload, parent, handler))
+        if not handle_together(self.name, received):
             return False
-        handled = [kind for kind, outcome in outcomes if outcome is Outcome.HANDLED]
-        metrics.BATCHES.labels(self.name, "committed").inc()
-        metrics.BATCH_EVENTS.labels(self.name).observe(len(handled))
-        each = (time.perf_counter() - started) / max(1, len(handled))
-        for event_type, outcome in outcomes:
-            metrics.PROCESSED.labels(self.name, event_type, outcome.value).inc()
-            if outcome is Outcome.HANDLED:
-                metrics.HANDLE_SECONDS.labels(self.name, event_type).observe(each)
+        for event_type in ignored:
+            metrics.PROCESSED.labels(self.name, event_type, Outcome.IGNORED.value).inc()
         return True
-
-    def _handle_in_batch(self, message: Message) -> tuple[str, Outcome]:
-        """One event inside a batch: parsed, traced and handled, with no retry (a failure
-        propagates and the batch falls back to one by one)."""
-        envelope, payload = decode(message.value())
-        handler = self._routes.get(envelope.type)
-        if handler is None:
-            return envelope.type, Outcome.IGNORED
-        delivery = Delivery(
-            str(message.topic()), message.partition() or 0, message.offset() or 0, self.name
-        )
-        parent = envelope.traceparent or _traceparent_header(message)
-        with consuming(envelope.type, str(envelope.id), parent, delivery) as span:
-            with tracing.correlation(envelope.correlationid):
-                handler(envelope, payload)
-            record_outcome(span, Outcome.HANDLED.value, None)
-        return envelope.type, Outcome.HANDLED
 
     def _await_metadata(self, topics: Sequence[str], timeout: float = 10.0) -> None:
         """Wait until topics created a moment ago show in this client's metadata. A subscribed
@@ -432,3 +410,51 @@ class ConsumerRunner:
             reason,
             detail,
         )
+
+
+@dataclass(frozen=True)
+class Received:
+    """A consumed event, parsed and routed, waiting to be handled in a batch."""
+
+    delivery: Delivery
+    envelope: Envelope
+    event: Event
+    parent: str | None
+    """The traceparent of the span that produced it."""
+    handler: Callable[[Envelope, Any], object]
+
+
+def handle_together(consumer: str, received: Sequence[Received]) -> bool:
+    """Handle `received` in order in one database transaction (`hourbank_shared.batch`): True
+    once committed. Any failure rolls all of it back and returns False; the caller then
+    handles the same events one by one, each with its retries and dead letter. Each event
+    still has its CONSUMER span, a child of the span that produced it."""
+    if not received:
+        return True
+    started = time.perf_counter()
+    try:
+        with transaction_for_batch() as batch:
+            for item in received:
+                envelope = item.envelope
+                with consuming(envelope.type, str(envelope.id), item.parent, item.delivery) as span:
+                    with tracing.correlation(envelope.correlationid):
+                        item.handler(envelope, item.event)
+                    record_outcome(span, Outcome.HANDLED.value, None)
+            batch.commit()
+    except Exception as exc:
+        log.info(
+            "consumer %s: a batch of %d rolled back (%s: %s); handling them one by one",
+            consumer,
+            len(received),
+            type(exc).__name__,
+            exc,
+        )
+        metrics.BATCHES.labels(consumer, "rolled_back").inc()
+        return False
+    metrics.BATCHES.labels(consumer, "committed").inc()
+    metrics.BATCH_EVENTS.labels(consumer).observe(len(received))
+    each = (time.perf_counter() - started) / len(received)
+    for item in received:
+        metrics.PROCESSED.labels(consumer, item.envelope.type, Outcome.HANDLED.value).inc()
+        metrics.HANDLE_SECONDS.labels(consumer, item.envelope.type).observe(each)
+    return True

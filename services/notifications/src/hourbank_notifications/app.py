@@ -10,6 +10,10 @@ fill, and the transaction marker the relays leave after each batch is such an of
 committed offsets then crept forward a run of messages per partition per commit, tens of
 thousands of records behind under load, and a restarted worker re-read all of them.
 
+The agent takes what arrived within `BATCH_WITHIN` and notifies it in one database transaction
+(`hourbank_shared.consumer.handle_together`, as every other consumer batches); events that
+concern no one cost nothing; if the batch fails, its events are handled one by one.
+
 Parsing and schema checks are `hourbank_shared.consumer.decode`, as in every other consumer:
 a poison message goes to the DLQ with its reason and the agent goes on. A database outage is
 retried without limit; any other handler failure goes to the DLQ after
@@ -30,14 +34,16 @@ from faust.types import TP
 from faust.types.auth import CredentialsT
 from opentelemetry.trace import Span
 
-from hourbank_notifications.handlers import CONSUMER, Context, notify
+from hourbank_notifications.handlers import CONSUMER, Context, concerns_no_one, notify
 from hourbank_shared import saga_metrics, tracing
 from hourbank_shared.consumer import (
     TRANSIENT,
     PoisonMessage,
+    Received,
     RetryPolicy,
     dead_letter_headers,
     decode,
+    handle_together,
 )
 from hourbank_shared.consumer_metrics import DEAD_LETTERS, HANDLE_SECONDS, PROCESSED
 from hourbank_shared.contracts import topics
@@ -63,6 +69,10 @@ TOPICS = (
 Tick = Callable[[], Awaitable[None]]
 HEARTBEAT_WINDOW_SECONDS = 60.0
 """The longest one `notify` attempt may run before the worker counts as stuck."""
+BATCH_SIZE = 100
+BATCH_WITHIN = 0.05
+"""The worker takes what arrived within 50 ms (at most BATCH_SIZE) and notifies it in one
+database transaction: a notification may wait that long, no saga step waits for one."""
 COMMIT_EVERY = 1.0
 """Seconds between offset commits: at most this much is read again after a crash."""
 
@@ -198,17 +208,45 @@ def faust_app(
                     return True
             await sleep_beating(heartbeat, policy.backoff(attempt))
 
+    async def handle_batch(messages: Sequence[Any]) -> None:
+        """What arrived together: poison messages to the DLQ, events that concern no one
+        dropped, the rest notified in one database transaction, or one by one if that fails."""
+        received: list[Received] = []
+        alone: list[Any] = []  # their messages, for the one-by-one path
+        for message in messages:
+            try:
+                envelope, event = decode(message.value)
+            except PoisonMessage as poison:
+                await dead_letter(message, poison.reason, poison.detail, attempts=0)
+                continue
+            if concerns_no_one(event):
+                PROCESSED.labels(CONSUMER, envelope.type, "ignored").inc()
+                continue
+            delivery = Delivery(str(message.topic), message.partition, message.offset, app_id)
+            parent = envelope.traceparent or _traceparent(message)
+            received.append(Received(delivery, envelope, event, parent, notify_with_context))
+            alone.append(message)
+        if len(received) > 1 and await asyncio.to_thread(handle_together, CONSUMER, received):
+            return
+        for message in alone:  # with its retries and dead letter
+            await handle(message)
+
+    def notify_with_context(envelope: Envelope, event: Event) -> None:
+        notify(ctx, envelope, event)
+
     handled: dict[Any, int] = {}  # partition → the next offset to read
 
     @app.agent(source)
     async def notifications(stream: Any) -> None:
-        async for event in stream.events():
-            in_flight.append(event.message)
+        async for events in stream.take_events(BATCH_SIZE, within=BATCH_WITHIN):
+            messages = [event.message for event in events]
+            in_flight.extend(messages)
             try:
-                await handle(event.message)
+                await handle_batch(messages)
             finally:
                 in_flight.clear()
-            handled[event.message.tp] = event.message.offset + 1
+            for message in messages:
+                handled[message.tp] = message.offset + 1
 
     async def commit_handled() -> None:
         if handled:

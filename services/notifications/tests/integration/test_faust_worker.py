@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
-from sqlalchemy import select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hourbank_notifications.adapters import tables as t
@@ -170,3 +170,31 @@ def test_the_worker_commits_its_offsets_past_the_relays_transaction_markers(
     while (lag := behind(infra.bootstrap, topic, group_of(topic)))[0] > lag[1]:
         assert time.monotonic() < deadline, f"{lag[0]} records behind; {log.read_text()[-2000:]}"
         time.sleep(0.5)
+
+
+def test_events_arriving_together_are_notified_in_one_transaction(
+    infra: Infra,
+    worker: tuple[str, Path, subprocess.Popen[bytes]],
+    sessions: sessionmaker[Session],
+) -> None:
+    topic, log, _ = worker
+    stories = [Story() for _ in range(30)]
+    producer = Producer({"bootstrap.servers": infra.bootstrap})
+    for story in stories:
+        member = Envelope.wrap(registered(story.provider), source="/t")
+        producer.produce(topic, key=str(story.provider).encode(), value=member.to_json())
+    awaiting = [Envelope.wrap(s.awaiting_response(), source="/hourbank/test") for s in stories]
+    for story, envelope in zip(stories, awaiting, strict=True):
+        producer.produce(topic, key=str(story.request_id).encode(), value=envelope.to_json())
+    assert producer.flush(10) == 0
+    for envelope in awaiting:
+        wait_handled(sessions, envelope.id)
+
+    assert sorted(notified(sessions)) == sorted((s.provider, "REQUEST_RECEIVED") for s in stories)
+    # a claim's processed_at is now(): its transaction's start, one value per transaction
+    ids = [envelope.id for envelope in awaiting]
+    with sessions() as session:
+        transactions = session.execute(
+            select(func.count(distinct(t.inbox.c.processed_at))).where(t.inbox.c.event_id.in_(ids))
+        ).scalar_one()
+    assert transactions <= 10, log.read_text()[-3000:]
