@@ -185,11 +185,14 @@ class ConsumerRunner:
         self._consumer.subscribe(self._topics, on_assign=self._on_assign)
         try:
             while not stop.is_set():
-                messages = self._consumer.consume(self._batch_size, 0.5)
+                first = self._consumer.poll(0.5)
                 self.heartbeat.beat()
-                if not messages:
+                if first is None:
                     self._store_positions()
                     continue
+                # what else is already fetched, without waiting: `consume` would wait until
+                # it has the whole batch or its timeout passed
+                messages = [first, *self._consumer.consume(self._batch_size - 1, 0)]
                 self.process_batch(messages, stop)
         finally:
             self._consumer.close()

@@ -192,3 +192,39 @@ def test_a_handler_leaving_without_commit_undoes_only_its_own_work(
     with psycopg.connect(libpq_url(database_url)) as conn:
         claims = conn.execute("SELECT count(*) FROM inbox").fetchone()
     assert claims is not None and claims[0] == len(members) - 1
+
+
+def test_a_lone_event_is_handled_at_once_not_when_a_batch_would_be_full(
+    infra: Infra, database_url: str, sessions: sessionmaker[Session], new_topic: Any
+) -> None:
+    topic = new_topic("batchlone", partitions=1)
+    name = f"batchlone{uuid.uuid4().hex[:8]}"
+    handled: dict[uuid.UUID, float] = {}
+    count = counting_handler(name, sessions, lambda _: False)
+
+    def handle(envelope: Envelope, event: MemberRegistered) -> None:
+        count(envelope, event)
+        handled[event.member_id] = time.monotonic()
+
+    runner = ConsumerRunner(
+        name=name, bootstrap=infra.bootstrap, topics=[topic], routes={MemberRegistered.TYPE: handle}
+    )
+    stop = threading.Event()
+    thread = threading.Thread(target=runner.run, args=(stop,))
+    thread.start()
+    try:
+        assert runner.assigned.wait(30)
+        delays = []
+        for _ in range(5):
+            member = uuid.uuid4()
+            sent = time.monotonic()
+            publish(infra.bootstrap, topic, [member])
+            deadline = sent + 10
+            while member not in handled and time.monotonic() < deadline:
+                time.sleep(0.005)
+            delays.append(handled[member] - sent)
+    finally:
+        stop.set()
+        thread.join(30)
+    # the poll waits up to 0.5 s for a first record, never for the batch to fill
+    assert sorted(delays)[2] < 0.25, delays
