@@ -83,3 +83,18 @@ class Heartbeat:
             why, since = trouble
             return f"{self.name} is retrying for {self._clock() - since:.1f} s: {why}"
         return None
+
+
+class Heartbeats(Heartbeat):
+    """Several loops in one process (`hourbank-<service> serve`): alive while every one beats
+    within its window, ready once every one is ready. The first problem found is the answer."""
+
+    def __init__(self, name: str, loops: list[Heartbeat]) -> None:
+        super().__init__(name, max((loop.window for loop in loops), default=60.0))
+        self._loops = loops
+
+    def liveness_problem(self) -> str | None:
+        return next((p for loop in self._loops if (p := loop.liveness_problem())), None)
+
+    def readiness_problem(self) -> str | None:
+        return next((p for loop in self._loops if (p := loop.readiness_problem())), None)

@@ -1,10 +1,12 @@
 """`hourbank load`: complete request lifecycles through the gateway at a fixed or rising rate.
 
 Open loop: lifecycles start on a schedule whatever the system's pace; each runs on its own pair
-of members (both parties act), so many run at once. Per rate it reports completed lifecycles per
-second, the latency of each saga step, errors, CPU and memory per process, and what one
-lifecycle costs in database commits and Kafka records. Beside it, in the same run: pgbench on
-the same PostgreSQL and the broker's produce → consume latency. Writes JSON and a PNG chart.
+of members (both parties act), so many run at once. A lifecycle whose submission the system
+sheds at the door (503 with Retry-After) is counted as refused, apart from failures, and not
+retried. Per rate it reports completed and refused lifecycles per second, the latency of each
+saga step, errors, CPU and memory per process, and what one lifecycle costs in database commits
+and Kafka records. Beside it, in the same run: pgbench on the same PostgreSQL and the broker's
+produce → consume latency. Writes JSON and a PNG chart.
 """
 
 import asyncio
@@ -33,14 +35,23 @@ class RateResult:
     seconds: float
     started: int = 0
     completed: int = 0
+    refused: int = 0
+    """Submissions shed at the door (503 with Retry-After): the system protecting itself,
+    not a failure; an open loop does not retry them."""
     failed: int = 0
     dropped: int = 0
     """Lifecycles not started: every pair was still busy (the client's own saturation)."""
     throughput: float = 0.0
+    refused_per_s: float = 0.0
+    retry_after_s: dict[str, float] = field(default_factory=dict)
+    """What the refusals asked for: min, p50, max."""
     latency_ms: dict[str, dict[str, float]] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
     retries: dict[str, int] = field(default_factory=dict)
     commits_per_lifecycle: float = 0.0
+    core_seconds_per_lifecycle: float = 0.0
+    """CPU of the whole system (services, gateway, Kafka, PostgreSQL; not the load generator)
+    over the rate's window, per lifecycle completed: mean cores busy ÷ completed per second."""
     kafka_records_per_lifecycle: float = 0.0
     http_calls_per_lifecycle: float = 0.0
     drain_seconds: float = 0.0
@@ -56,6 +67,7 @@ class RateResult:
             self.throughput < 0.85 * self.offered
             or self.dropped > 0.05 * (started + self.dropped)
             or self.failed > 0.02 * started
+            or self.refused > 0.02 * started
             or p99 > 2000
         )
 
@@ -71,6 +83,10 @@ def percentiles(values: list[float]) -> dict[str, float]:
         "max": max(ms),
         "n": float(len(ms)),
     }
+
+
+LOAD_GENERATOR = "load-generator"
+"""The sampler's name for this process (`processes.stack_processes`)."""
 
 
 class Load:
@@ -121,7 +137,11 @@ class Load:
         print(file=sys.stderr)
         result.started = len(tasks)
         result.completed = sum(o.ok for o in outcomes)
-        result.failed = len(tasks) - result.completed
+        refusals = [o.refused_for for o in outcomes if o.refused_for is not None]
+        result.refused = len(refusals)
+        result.refused_per_s = result.refused / seconds
+        result.retry_after_s = _spread(refusals)
+        result.failed = len(tasks) - result.completed - result.refused
         warmup = seconds * WARMUP_SHARE
         in_window = [o for o in outcomes if o.ok and begin + warmup <= o.finished <= window_end]
         result.throughput = len(in_window) / max(window_end - begin - warmup, 0.001)
@@ -137,9 +157,23 @@ class Load:
         net_commits = baselines.database_commits(self.env["DATABASE_URL"]) - commits - idle
         records = baselines.kafka_records(self.env["KAFKA_BOOTSTRAP_SERVERS"]) - records
         result.commits_per_lifecycle = net_commits / done
+        result.core_seconds_per_lifecycle = system_cores(result.processes) / max(
+            result.throughput, 0.001
+        )
         result.kafka_records_per_lifecycle = records / done
         result.http_calls_per_lifecycle = (self.api.calls - calls) / done
         return result
+
+
+def _spread(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {}
+    return {"min": min(values), "p50": baselines.percentile(values, 50), "max": max(values)}
+
+
+def system_cores(processes: dict[str, dict[str, float]]) -> float:
+    """Mean cores the system kept busy (100 % = one core), the load generator left out."""
+    return sum(p["cpu_pct"] for name, p in processes.items() if name != LOAD_GENERATOR) / 100
 
 
 def _progress(
@@ -147,10 +181,11 @@ def _progress(
 ) -> None:
     width = 24
     filled = int(width * min(elapsed / seconds, 1.0))
-    failed = sum(not o.ok for o in done)
+    refused = sum(o.refused_for is not None for o in done)
+    failed = sum(not o.ok for o in done) - refused
     print(
         f"\r  {rate:6.1f}/s [{'#' * filled}{'.' * (width - filled)}] {elapsed:5.1f}/{seconds:.0f}s"
-        f"  started {started:5d}  done {len(done):5d}  failed {failed:3d}",
+        f"  started {started:5d}  done {len(done):5d}  refused {refused:4d}  failed {failed:3d}",
         end="",
         file=sys.stderr,
         flush=True,
@@ -225,7 +260,7 @@ async def run(args: Any, env: dict[str, str], base_url: str, secret: str) -> dic
         "pgbench": baselines.pgbench(env["DATABASE_URL"], seconds=args.pgbench_seconds),
     }
     report["baselines"]["idle_commits_per_s"] = await idle_commit_rate(env["DATABASE_URL"])
-    api = Api(base_url, secret, patience=120, connections=args.connections)
+    api = Api(base_url, secret, patience=120, connections=args.connections, shed_is_final=True)
     print(f"▸ {args.pairs} pairs of members (each requester topped up)", file=sys.stderr)
     pairs = await make_pairs(api, args.pairs, "10000")
     # Registering the pairs leaves work behind (welcome bonuses, notifications): let it drain
@@ -257,10 +292,17 @@ def _print_result(r: RateResult) -> None:
         for s, v in r.latency_ms.items()
         if v
     )
+    shed = (
+        f"refused {r.refused} ({r.refused_per_s:.1f}/s, Retry-After "
+        f"{r.retry_after_s['min']:g}–{r.retry_after_s['max']:g} s)"
+        if r.refused
+        else "refused 0"
+    )
     print(
         f"  offered {r.offered:.1f}/s → completed {r.throughput:.1f}/s "
-        f"(started {r.started}, failed {r.failed}, dropped {r.dropped})\n  {lat}\n"
-        f"  per lifecycle: {r.commits_per_lifecycle:.1f} commits, "
+        f"(started {r.started}, {shed}, failed {r.failed}, dropped {r.dropped})\n  {lat}\n"
+        f"  per lifecycle: {r.core_seconds_per_lifecycle:.3f} core-s, "
+        f"{r.commits_per_lifecycle:.1f} commits, "
         f"{r.kafka_records_per_lifecycle:.1f} Kafka records, "
         f"{r.http_calls_per_lifecycle:.1f} HTTP calls; consumers caught up "
         f"{r.drain_seconds:.0f}s after the last lifecycle",
@@ -285,6 +327,9 @@ def chart(report: dict[str, Any], path: Path) -> None:
     offered = [r["offered"] for r in rates]
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
     left.plot(offered, [r["throughput"] for r in rates], "o-", label="completed")
+    refused = [r.get("refused_per_s", 0.0) for r in rates]
+    if any(refused):
+        left.plot(offered, refused, "s:", label="refused at the door")
     left.plot(offered, offered, "--", color="grey", label="offered")
     left.set(xlabel="offered lifecycles/s", ylabel="completed lifecycles/s", title="Throughput")
     left.legend()

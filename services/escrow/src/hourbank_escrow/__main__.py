@@ -3,6 +3,7 @@
 import argparse
 import json
 import sys
+import threading
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,17 +15,20 @@ from hourbank_escrow.metrics import export_reconciliation, held_hours
 from hourbank_escrow.reconciler import HEARTBEAT_WINDOW_SECONDS, reconcile_every, reconcile_once
 from hourbank_shared.cli import ServiceProcesses, Worker, service_main
 from hourbank_shared.heartbeat import Heartbeat
-from hourbank_shared.process import stop_on_signals
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 
 
 def reconcile(
-    sessions: sessionmaker[Session], every: float, args: argparse.Namespace, heartbeat: Heartbeat
+    sessions: sessionmaker[Session],
+    every: float,
+    args: argparse.Namespace,
+    heartbeat: Heartbeat,
+    stop: threading.Event,
 ) -> None:
-    if not args.once:
+    if not getattr(args, "once", False):
         export_reconciliation()
-        reconcile_every(sessions, every, stop_on_signals(), heartbeat)
+        reconcile_every(sessions, every, stop, heartbeat)
         return
     report = reconcile_once(sessions)
     violations = [v.__dict__ | {"check": str(v.check)} for v in report.violations]
@@ -47,7 +51,9 @@ def processes() -> ServiceProcesses:
         ),
         extra={
             "reconcile": Worker(
-                lambda args, heartbeat: reconcile(service.sessions, every, args, heartbeat),
+                lambda args, heartbeat, stop: reconcile(
+                    service.sessions, every, args, heartbeat, stop
+                ),
                 HEARTBEAT_WINDOW_SECONDS,
             )
         },

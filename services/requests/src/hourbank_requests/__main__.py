@@ -13,7 +13,6 @@ from hourbank_requests.handlers import CONSUMER, Context
 from hourbank_requests.overdue import overdue_requests
 from hourbank_requests.rating_gauges import rating_gauges
 from hourbank_shared.cli import ServiceProcesses, Worker, service_main
-from hourbank_shared.process import stop_on_signals
 
 ALEMBIC_INI = Path(__file__).resolve().parents[2] / "alembic.ini"
 
@@ -32,8 +31,8 @@ def processes() -> ServiceProcesses:
         ),
         extra={
             "deadlines": Worker(
-                lambda _, heartbeat: run_deadlines(
-                    service.context, stop_on_signals(), heartbeat=heartbeat
+                lambda _, heartbeat, stop: run_deadlines(
+                    service.context, stop, heartbeat=heartbeat
                 ),
                 HEARTBEAT_WINDOW_SECONDS,
             )
