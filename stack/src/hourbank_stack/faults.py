@@ -25,8 +25,7 @@ from hourbank_shared.kafka_security import KafkaSecurity
 from hourbank_shared.startup import built_or_exit
 from hourbank_shared.topic_reader import end_offsets, read_all
 from hourbank_stack.lifecycle import KINDS, Api, Member, Outcome, Pair, lifecycle
-from hourbank_stack.supervisor import listening, read_state
-from hourbank_stack.topology import ROLES
+from hourbank_stack.supervisor import listening, read_state, stack_roles
 
 PUBLIC_TOPICS = tuple(
     f"hourbank.{name}.v1"
@@ -114,7 +113,7 @@ async def chaos(
             await at(moment)
             running = [
                 (r.name, pid)
-                for r in ROLES
+                for r in stack_roles()
                 if (pid := _pid(r.name)) is not None and _running(pid) and listening(r.port)
             ]
             if not running:

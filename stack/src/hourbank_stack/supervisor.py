@@ -27,7 +27,7 @@ from confluent_kafka.admin import AdminClient
 
 from hourbank_shared.kafka import base_config
 from hourbank_stack import gateway
-from hourbank_stack.topology import GATEWAY_PORT, ROLES, Role
+from hourbank_stack.topology import GATEWAY_PORT, Role, roles
 
 Echo = Callable[[str], None]
 STOP_ORDER = (
@@ -44,6 +44,7 @@ STOP_ORDER = (
 """Prometheus and Jaeger (`--observe`) last: they see the others stop."""
 READY_PATHS = {
     "api": "/readyz",
+    "serve": "/readyz",
     "gateway": "/healthz",
     "prometheus": "/-/ready",
     "jaeger": "/api/services",
@@ -52,6 +53,19 @@ READY_PATHS = {
 FIRST_BACKOFF, MAX_BACKOFF, STABLE_AFTER = 0.5, 5.0, 20.0
 CONSUMER_GROUPS = ("requests", "escrow", "disputes", "hourbank-notifications")
 """The services' consumer groups (the faust worker's is its app id)."""
+
+
+COMBINED_ENV = "HOURBANK_STACK_COMBINED"
+"""Set to 1 by `hourbank up --combined`: one process per service."""
+
+
+def stack_roles() -> tuple[Role, ...]:
+    """The processes the stack runs: `--combined` (this process's environment, as `up` set
+    it) or the running stack's own choice, else every role apart."""
+    if COMBINED_ENV in os.environ:
+        return roles(os.environ[COMBINED_ENV] == "1")
+    state = read_state()
+    return roles(bool(state and state.get("combined")))
 
 
 def state_dir() -> Path:
@@ -106,7 +120,8 @@ class Child:
 def children(logs: Path, gateway_prefix: Path, gateway_port: int) -> list[Child]:
     bin_dir = Path(sys.executable).parent
     found = [
-        Child(r.name, r.command, _argv(r, bin_dir), r.port, logs / f"{r.name}.log") for r in ROLES
+        Child(r.name, r.command, _argv(r, bin_dir), r.port, logs / f"{r.name}.log")
+        for r in stack_roles()
     ]
     nginx = gateway.command(gateway_prefix, gateway_port)
     found.append(Child("gateway", "gateway", nginx, gateway_port, logs / "gateway.log"))
@@ -258,6 +273,8 @@ class Supervisor:
             "ready": self.ready,
             "base_url": self.base_url,
             "time_scale": self.env.get("HOURBANK_TIME_SCALE", "1"),
+            "offering_review": self.env.get("HOURBANK_OFFERING_REVIEW", "false"),
+            "combined": self.env.get(COMBINED_ENV) == "1",
             "links": self.links,
             "processes": {
                 c.name: {

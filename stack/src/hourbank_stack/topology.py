@@ -24,7 +24,13 @@ ROUTES: dict[str, str] = {
     "/v1/escrows": "escrow",
     "/v1/ledger": "escrow",
     "/v1/disputes": "disputes",
+    "/v1/reports": "disputes",  # moderation (docs/moderation.md)
     "/v1/notifications": "notifications",
+    # each service serves its own consumer's dead letters (hourbank_shared.dlq_api)
+    "/v1/dead-letters/requests": "requests",
+    "/v1/dead-letters/escrow": "escrow",
+    "/v1/dead-letters/disputes": "disputes",
+    "/v1/dead-letters/notifications": "notifications",
 }
 """SPEC §7: the gateway sends each prefix (and everything below it) to one service."""
 
@@ -50,12 +56,18 @@ class Role:
     @property
     def port(self) -> int:
         """The port it listens on: the API's, or the worker's metrics port."""
-        if self.command == "api":
+        if self.command in ("api", SERVE):
             return API_PORTS[self.service]
         base = METRICS_PORTS[self.service]
         if self.command in ("consume", "worker"):
             return base
         return base + (100 if self.command == "relay" else 200)
+
+    @property
+    def metrics_port(self) -> int:
+        """Where Prometheus scrapes it: `serve` has its loops' metrics on the service's metrics
+        port (its API serves the same registry; scraping both would count everything twice)."""
+        return METRICS_PORTS[self.service] if self.command == SERVE else self.port
 
 
 _API = "stateless; scale on CPU"
@@ -78,6 +90,20 @@ ROLES: tuple[Role, ...] = (
     Role("notifications", "worker", True, "a faust worker in the notifications consumer group"),
     Role("notifications", "relay", False, _RELAY),
 )
+
+
+SERVE = "serve"
+
+COMBINED_ROLES: tuple[Role, ...] = tuple(
+    Role(service, SERVE, True, "API, consumer, relay and workers as threads of one process")
+    for service in SERVICES
+)
+"""`hourbank up --combined`: one process per service (`hourbank-<service> serve`), for a small
+machine. Kubernetes and compose run ROLES, each scaled on its own."""
+
+
+def roles(combined: bool) -> tuple[Role, ...]:
+    return COMBINED_ROLES if combined else ROLES
 
 
 def role(name: str) -> Role:

@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 
 from hourbank_stack.observability.sources import RULES
-from hourbank_stack.topology import ROLES
+from hourbank_stack.supervisor import stack_roles
 
 PORT = 9090
 URL = f"http://127.0.0.1:{PORT}"
@@ -49,8 +49,11 @@ def scrape_config() -> dict[str, Any]:
                 "job_name": JOB,
                 "metrics_path": "/metrics",
                 "static_configs": [
-                    {"targets": [f"127.0.0.1:{role.port}"], "labels": {"process": role.name}}
-                    for role in ROLES
+                    {
+                        "targets": [f"127.0.0.1:{role.metrics_port}"],
+                        "labels": {"process": role.name},
+                    }
+                    for role in stack_roles()
                 ],
             }
         ],

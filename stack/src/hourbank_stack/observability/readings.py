@@ -13,7 +13,8 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
-from hourbank_stack.topology import ROLES
+from hourbank_stack.supervisor import stack_roles
+from hourbank_stack.topology import SERVE
 
 
 @dataclass
@@ -64,10 +65,10 @@ def read(samples: Iterable[Sample], into: Readings) -> None:
 def readings() -> Readings:
     """From every relay process of the topology."""
     found = Readings()
-    for role in ROLES:
-        if role.command != "relay":
+    for role in stack_roles():
+        if role.command not in ("relay", SERVE):
             continue
-        samples = scrape(role.port)
+        samples = scrape(role.metrics_port)
         if samples is None:
             found.unreachable.append(role.name)
         else:
