@@ -17,7 +17,10 @@ COMMITTED_SECRETS: frozenset[str] = frozenset(
         "t" * 32,
         "x" * 32,
         "fuzz-secret-" + "x" * 32,
+        "d" * 32,
         "notifications-test-secret-0123456789abcdef",
+        "disputes-serve-test-secret-0123456789abcdef",
+        "notifications-serve-test-secret-0123456789abcdef",
         "saga-test-secret-0123456789abcdef",
     }
 )

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hourbank_shared.clock import Clock
 
 
-def _sessions(request: Request) -> sessionmaker[Session]:
+async def _sessions(request: Request) -> sessionmaker[Session]:
     sessions: sessionmaker[Session] = request.app.state.sessions
     return sessions
 
@@ -24,7 +24,7 @@ def _read_session(sessions: Sessions) -> Iterator[Session]:
         yield session
 
 
-def _now(request: Request) -> datetime:
+async def _now(request: Request) -> datetime:
     clock: Clock = request.app.state.clock
     return clock.now()
 

@@ -6,6 +6,7 @@ from uuid import UUID
 
 import jwt
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from hourbank_shared.auth.jwks import SigningKeys
 from hourbank_shared.errors import Forbidden, ServiceUnavailable, Unauthorized
@@ -38,6 +39,11 @@ class TokenVerifier:
             if settings.jwt_algorithm == "RS256" and settings.jwt_jwks_url
             else None
         )
+
+    @property
+    def may_fetch_keys(self) -> bool:
+        """True when verifying may wait on the network (the JWKS of RS256)."""
+        return self._jwks is not None
 
     def verify(self, token: str) -> Principal:
         try:
@@ -75,12 +81,19 @@ def _bearer(request: Request) -> str:
     return token.strip()
 
 
-def current_principal(request: Request) -> Principal:
+async def current_principal(request: Request) -> Principal:
+    """Verified on the event loop (a signature check: no thread-pool hop per request), unless
+    the signing keys may have to be fetched from the identity provider first."""
     verifier: TokenVerifier = request.app.state.token_verifier
-    return verifier.verify(_bearer(request))
+    token = _bearer(request)
+    if verifier.may_fetch_keys:
+        return await run_in_threadpool(verifier.verify, token)
+    return verifier.verify(token)
 
 
-def admin_principal(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+async def admin_principal(
+    principal: Annotated[Principal, Depends(current_principal)],
+) -> Principal:
     if not principal.is_admin:
         raise Forbidden("this action is for admins only")
     return principal

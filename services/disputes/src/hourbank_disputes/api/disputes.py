@@ -51,15 +51,15 @@ REFUSALS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _caller(principal: CurrentPrincipal) -> Caller:
+async def _caller(principal: CurrentPrincipal) -> Caller:
     return Caller(principal.member_id, principal.is_admin)
 
 
-def _admin(principal: AdminPrincipal) -> Caller:
+async def _admin(principal: AdminPrincipal) -> Caller:
     return Caller(principal.member_id, is_admin=True)
 
 
-def _context(request: Request) -> Context:
+async def _context(request: Request) -> Context:
     context: Context = request.app.state.context
     return context
 
@@ -110,11 +110,12 @@ def list_disputes(
     caller: CurrentCaller,
     session: ReadSession,
     status: Annotated[list[DisputeStatus] | None, Query(description="Any of these")] = None,
+    request_id: Annotated[UUID | None, Query(description="Only this request's")] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[DisputeView]:
     """A member's disputes (raised by or against them); for admins, every dispute. Newest first."""
-    return disputes_of(session, caller, tuple(status or ()), limit, cursor)
+    return disputes_of(session, caller, tuple(status or ()), limit, cursor, request_id)
 
 
 @router.get("/{dispute_id}", responses=NOT_FOUND)

@@ -11,7 +11,7 @@ from hourbank_shared.dependencies import Now, ReadSession, Sessions
 __all__ = ["ApprovalThreshold", "Now", "ReadSession", "Sessions", "UnitOfWork"]
 
 
-def _unit_of_work(sessions: Sessions) -> SqlUnitOfWork:
+async def _unit_of_work(sessions: Sessions) -> SqlUnitOfWork:
     return SqlUnitOfWork(sessions)
 
 
@@ -19,7 +19,7 @@ UnitOfWork = Annotated[SqlUnitOfWork, Depends(_unit_of_work)]
 """A fresh unit of work for a command: `with uow: ...; uow.commit()`."""
 
 
-def _approval_above(request: Request) -> Decimal:
+async def _approval_above(request: Request) -> Decimal:
     threshold: Decimal = request.app.state.adjustment_approval_above
     return threshold
 

@@ -84,12 +84,12 @@ def too_many_streams(path: str, per_member: int) -> JSONResponse:
     return response
 
 
-def _stream_slots(request: Request) -> StreamSlots:
+async def _stream_slots(request: Request) -> StreamSlots:
     slots: StreamSlots = request.app.state.stream_slots
     return slots
 
 
-def _preferences_max(request: Request) -> int:
+async def _preferences_max(request: Request) -> int:
     return int(request.app.state.preferences_max)
 
 

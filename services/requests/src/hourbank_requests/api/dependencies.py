@@ -10,7 +10,7 @@ from hourbank_shared.dependencies import Now, ReadSession, Sessions
 __all__ = ["Now", "ReadSession", "Sessions", "UnitOfWork"]
 
 
-def _unit_of_work(sessions: Sessions) -> SqlUnitOfWork:
+async def _unit_of_work(sessions: Sessions) -> SqlUnitOfWork:
     return SqlUnitOfWork(sessions)
 
 
