@@ -4,7 +4,7 @@ SHELL := /bin/bash
 INFRA := infra/hb-infra
 WITH_ENV := eval "$$($(INFRA) env)" &&
 
-.PHONY: help setup up start down status demo test unit lint bench load faults token dashboard compose-check
+.PHONY: help setup up start down status demo test unit lint bench load faults token dashboard compose-check console console-check console-screenshots
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -35,13 +35,14 @@ test: setup  ## run all tests (starts Kafka and PostgreSQL if needed)
 unit: setup  ## run the tests that need no broker or database
 	uv run pytest shared/tests/unit services/*/tests/unit stack/tests/unit $(PYTEST_ARGS)
 
-lint: setup  ## ruff, formatting, mypy, and the event documents in step with the code
+lint: setup  ## ruff, formatting, mypy, the event documents in step with the code, the console build current
 	uv run ruff check .
 	uv run ruff format --check .
 	uv run mypy shared/src services/*/src stack/src
 	uv run python -m hourbank_shared.contracts.docs --check
 	uv run python -m hourbank_shared.contracts.compat --check
 	uv run python -m hourbank_stack.observability.sources --check
+	$(MAKE) --no-print-directory console-check
 
 bench: setup  ## relay and broker latency/throughput figures (prints, asserts nothing)
 	$(INFRA) up
@@ -61,3 +62,16 @@ token: setup  ## print a development token: make token MEMBER=<uuid> [ADMIN=1]
 
 compose-check:  ## build every image and run docker-compose.yml end to end (root; installs the engine if absent)
 	infra/compose-check --log docs/containers/compose-check.log
+
+console:  ## rebuild the admin console into console/dist (commit it; needs npm)
+	cd console && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+
+console-check:  ## the committed console/dist is the build of console/src (needs npm; skipped without, outside CI)
+	@if command -v npm >/dev/null; then \
+	  cd console && npm ci --no-audit --no-fund --loglevel=error && npm run --silent check-dist; \
+	elif [ "$${CI:-}" = true ]; then echo "console-check: npm is missing" >&2; exit 1; \
+	else echo "console-check: skipped (no npm here; CI runs it)"; fi
+
+console-screenshots: setup  ## the console's pages as docs/console/*.png, from its browser tests (starts a stack if none runs)
+	$(INFRA) up
+	$(WITH_ENV) HOURBANK_CONSOLE_SCREENSHOTS=docs/console uv run pytest tests/console -q $(PYTEST_ARGS)

@@ -388,7 +388,7 @@ def _gateway_problems(gateway: Object) -> list[str]:
 # --- the gateway template, Dockerfiles, settings defaults ----------------------------------
 
 _LOCATION = re.compile(
-    r"location ~ \^/v1/\(?([\w|]+)\)?\(/\|\$\)\s*\{\s*proxy_pass http://(\w+)_api;"
+    r"location ~ \^/v1/\(?([\w|/-]+)\)?\(/\|\$\)\s*\{\s*proxy_pass http://(\w+)_api;"
 )
 
 

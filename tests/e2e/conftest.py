@@ -1,7 +1,8 @@
 """The whole system behind its gateway, driven only through HTTP, its topics read back.
 
 The session uses a running stack with the e2e time scale (and leaves it running), or starts
-one and stops it at the end. Each test registers its own members, so tests are independent.
+one, with offering review on, and stops it at the end. Each test registers its own members,
+so tests are independent.
 """
 
 import os
@@ -40,6 +41,9 @@ def stack() -> Iterator[str]:
     if state is None:
         command = [sys.executable, "-m", "hourbank_stack", "up", "--detach", "--observe"]
         command += ["--time-scale", str(E2E_TIME_SCALE), "--keep-infra"]
+        # the bank reviews offerings, so the review flow runs here; the other tests' offerings
+        # are approved by the client (`Caller.offer`)
+        command.append("--offering-review")
         subprocess.run(command, check=True, timeout=900)  # Jaeger's first build: minutes
         state = running_stack()
         assert state is not None, "hourbank up --detach returned, but no ready stack is running"

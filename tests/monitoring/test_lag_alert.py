@@ -76,7 +76,7 @@ def test_a_stopped_consumer_fires_the_lag_alert_which_resolves_once_it_runs_agai
     assert submitter.errors == [], submitter.errors[:3]
     assert fired_after is not None, (
         f"{ALERT} did not fire within {deadline - held_at:.0f}s (lag {lag_while_stopped}, "
-        f"{submitter.sent} requests submitted)"
+        f"{submitter.sent} requests submitted, {submitter.shed} shed at the door)"
     )
     assert fired_after >= _for_seconds(), "fired before its `for:` window: not the rule's doing"
     print(f"{ALERT} fired {fired_after:.0f}s after {PROCESS} stopped (lag {lag_while_stopped})")

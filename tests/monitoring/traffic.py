@@ -5,7 +5,7 @@ import threading
 import uuid
 from typing import Any
 
-from hourbank_stack.client import Caller, Gateway
+from hourbank_stack.client import ApiError, Caller, Gateway
 
 
 def pair(gateway: Gateway) -> tuple[Caller, Caller, dict[str, Any]]:
@@ -75,13 +75,16 @@ def every_kind(gateway: Gateway) -> None:
 class Submitter(threading.Thread):
     """Submits small requests at `rate` per second until stopped, each for a new offering (one
     open request per offering and requester): events for the escrow consumer (it places the
-    holds), whether it runs or not."""
+    holds), whether it runs or not. While escrow does not answer, the requests service soon
+    sheds submissions at the door (503 `overloaded`, `Retry-After`): counted in `shed`, they are
+    the system working; the offerings keep coming, and with them the escrow group's lag."""
 
     def __init__(self, provider: Caller, requester: Caller, rate: float = 2.0):
         super().__init__(daemon=True)
         self.provider, self.requester, self.pause = provider, requester, 1 / rate
         self.halt = threading.Event()
         self.sent = 0
+        self.shed = 0
         self.errors: list[str] = []
 
     def run(self) -> None:
@@ -90,6 +93,12 @@ class Submitter(threading.Thread):
                 offering = self.provider.offer(f"Lag {self.sent}", window_hours=72)
                 self.requester.submit(offering["id"], "0.01", "lag")
                 self.sent += 1
+            except ApiError as refused:
+                kind = str(refused.problem.get("type"))
+                if refused.status == 503 and kind.endswith("/overloaded"):
+                    self.shed += 1
+                else:
+                    self.errors.append(repr(refused))
             except Exception as failed:
                 self.errors.append(repr(failed))
 

@@ -53,6 +53,10 @@ class Position:
         return cls(int(partition), int(offset))
 
 
+REPLAYED_FROM = "dlq.replayed_from"
+"""The header of a replayed message naming the dead letter's position."""
+
+
 class NotADeadLetter(ValueError):
     """A position asked for that holds no dead letter; nothing was replayed."""
 
@@ -94,9 +98,12 @@ class DeadLetter:
         )
 
 
-def dead_letters(bootstrap: str, consumer: str) -> list[DeadLetter]:
-    """Every dead letter of one consumer, in order per partition."""
-    records = read_records(bootstrap, dlq_topic(consumer), expected=0, timeout=30)
+def dead_letters(
+    bootstrap: str, consumer: str, security: KafkaSecurity | None = None
+) -> list[DeadLetter]:
+    """Every dead letter of one consumer, in order per partition. `security`: how to connect
+    (None: the `HOURBANK_KAFKA_…` settings of the environment), here and below."""
+    records = read_records(bootstrap, dlq_topic(consumer), 0, 30, security=security)
     return [DeadLetter.of(record) for record in records if _is_dead_letter(record)]
 
 
@@ -105,14 +112,17 @@ def _is_dead_letter(record: Record) -> bool:
 
 
 def dead_letters_at(
-    bootstrap: str, consumer: str, positions: Iterable[Position]
+    bootstrap: str,
+    consumer: str,
+    positions: Iterable[Position],
+    security: KafkaSecurity | None = None,
 ) -> list[DeadLetter]:
     """The dead letters at exactly these positions; NotADeadLetter names every one that is not."""
     topic = dlq_topic(consumer)
     found: list[DeadLetter] = []
     problems: list[str] = []
     for position in dict.fromkeys(positions):
-        letter = _dead_letter_at(bootstrap, topic, position)
+        letter = _dead_letter_at(bootstrap, topic, position, security)
         if isinstance(letter, str):
             problems.append(letter)
         else:
@@ -122,12 +132,14 @@ def dead_letters_at(
     return found
 
 
-def _dead_letter_at(bootstrap: str, topic: str, position: Position) -> DeadLetter | str:
+def _dead_letter_at(
+    bootstrap: str, topic: str, position: Position, security: KafkaSecurity | None
+) -> DeadLetter | str:
     """The dead letter at the position, or why there is none."""
-    problem = _outside(bootstrap, topic, position)
+    problem = _outside(bootstrap, topic, position, security)
     if problem is not None:
         return problem
-    record = read_at(bootstrap, topic, position.partition, position.offset)
+    record = read_at(bootstrap, topic, position.partition, position.offset, security=security)
     if record is None:
         return f"{position} holds no record (a transaction marker or an aborted one)"
     if not _is_dead_letter(record):
@@ -135,10 +147,12 @@ def _dead_letter_at(bootstrap: str, topic: str, position: Position) -> DeadLette
     return DeadLetter.of(record)
 
 
-def _outside(bootstrap: str, topic: str, position: Position) -> str | None:
+def _outside(
+    bootstrap: str, topic: str, position: Position, security: KafkaSecurity | None
+) -> str | None:
     """Why the position lies outside the topic's records, or None."""
     group = reader_group(topic)
-    consumer = Consumer({**base_config(bootstrap, group), "group.id": group})
+    consumer = Consumer({**base_config(bootstrap, group, security), "group.id": group})
     try:
         metadata = consumer.list_topics(topic, timeout=10).topics[topic]
         if metadata.error is not None:
@@ -158,30 +172,40 @@ def _outside(bootstrap: str, topic: str, position: Position) -> str | None:
     return None
 
 
-def replay(bootstrap: str, consumer: str, positions: Sequence[Position]) -> list[DeadLetter]:
+def replay(
+    bootstrap: str,
+    consumer: str,
+    positions: Sequence[Position],
+    security: KafkaSecurity | None = None,
+) -> list[DeadLetter]:
     """Send the dead letters at these positions to the consumer's replay topic, all or none."""
-    return _send(bootstrap, consumer, dead_letters_at(bootstrap, consumer, positions))
+    letters = dead_letters_at(bootstrap, consumer, positions, security)
+    return _send(bootstrap, consumer, letters, security)
 
 
-def replay_all(bootstrap: str, consumer: str) -> list[DeadLetter]:
+def replay_all(
+    bootstrap: str, consumer: str, security: KafkaSecurity | None = None
+) -> list[DeadLetter]:
     """Send every dead letter of the consumer to its replay topic."""
-    return _send(bootstrap, consumer, dead_letters(bootstrap, consumer))
+    return _send(bootstrap, consumer, dead_letters(bootstrap, consumer, security), security)
 
 
-def _send(bootstrap: str, consumer: str, letters: list[DeadLetter]) -> list[DeadLetter]:
+def _send(
+    bootstrap: str, consumer: str, letters: list[DeadLetter], security: KafkaSecurity | None
+) -> list[DeadLetter]:
     if not letters:
         return []
-    create_missing_topics(bootstrap, consumer_topic_specs(consumer))
+    create_missing_topics(bootstrap, consumer_topic_specs(consumer), security=security)
     failures: list[str] = []
 
     def delivered(error: KafkaError | None, message: Message) -> None:
         if error is not None:
             failures.append(str(error))
 
-    producer = Producer(idempotent_producer_config(bootstrap, f"{consumer}-dlq-replay"))
+    producer = Producer(idempotent_producer_config(bootstrap, f"{consumer}-dlq-replay", security))
     for letter in letters:
         headers = letter.original_headers()
-        headers.append(("dlq.replayed_from", str(letter.position).encode()))
+        headers.append((REPLAYED_FROM, str(letter.position).encode()))
         producer.produce(
             replay_topic(consumer),
             key=letter.key.encode(),
@@ -192,6 +216,23 @@ def _send(bootstrap: str, consumer: str, letters: list[DeadLetter]) -> list[Dead
     if producer.flush(30) != 0 or failures:
         raise RuntimeError(f"replayed messages were not all acknowledged: {failures}")
     return letters
+
+
+def replayed_positions(
+    bootstrap: str, consumer: str, security: KafkaSecurity | None = None
+) -> set[Position]:
+    """The dead letters sent to the replay topic and still on it (its retention is shorter
+    than the dead letters': an older replay is forgotten)."""
+    records = read_records(bootstrap, replay_topic(consumer), 0, 30, security=security)
+    found: set[Position] = set()
+    for record in records:
+        for key, value in record.headers:
+            if key == REPLAYED_FROM:
+                try:
+                    found.add(Position.parse(value.decode(errors="replace")))
+                except ValueError:
+                    continue  # not written by `_send`; nothing to mark
+    return found
 
 
 def main(argv: Sequence[str] | None = None) -> None:

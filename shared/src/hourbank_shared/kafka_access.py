@@ -52,7 +52,7 @@ ACCESS: dict[str, Access] = {
     ),
     "disputes": Access(
         writes=(topics.DISPUTES,),
-        reads=(topics.REQUESTS,),
+        reads=(topics.REQUESTS, topics.MEMBERS),
         group="disputes",
     ),
     "notifications": Access(

@@ -16,6 +16,7 @@ from confluent_kafka import (
 )
 from confluent_kafka.admin import AdminClient, OffsetSpec  # type: ignore[attr-defined]
 
+from hourbank_shared.dlq import REPLAYED_FROM
 from hourbank_shared.kafka import base_config, header_pairs, watermarks
 from hourbank_shared.kafka_lag import Partition, ReplayedBatch
 from hourbank_shared.kafka_security import KafkaSecurity
@@ -23,7 +24,6 @@ from hourbank_shared.scraped import TIMEOUT_SECONDS
 from hourbank_shared.topic_reader import reader_group
 
 METADATA_SECONDS = 60.0
-REPLAYED_FROM = "dlq.replayed_from"
 
 
 class AdminOffsets:

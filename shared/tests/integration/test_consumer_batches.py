@@ -9,6 +9,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -96,17 +97,23 @@ def publish(bootstrap: str, topic: str, members: list[uuid.UUID]) -> None:
     producer.flush(10)
 
 
-def run_until(runner: ConsumerRunner, done: Callable[[], bool], timeout: float = 60) -> None:
+@contextmanager
+def running(runner: ConsumerRunner) -> Iterator[None]:
     stop = threading.Event()
     thread = threading.Thread(target=runner.run, args=(stop,))
     thread.start()
-    deadline = time.monotonic() + timeout
     try:
-        while not done() and time.monotonic() < deadline:
-            time.sleep(0.1)
+        yield
     finally:
         stop.set()
         thread.join(30)
+
+
+def run_until(runner: ConsumerRunner, done: Callable[[], bool], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    with running(runner):
+        while not done() and time.monotonic() < deadline:
+            time.sleep(0.1)
     assert done(), "timed out"
 
 
@@ -209,12 +216,9 @@ def test_a_lone_event_is_handled_at_once_not_when_a_batch_would_be_full(
     runner = ConsumerRunner(
         name=name, bootstrap=infra.bootstrap, topics=[topic], routes={MemberRegistered.TYPE: handle}
     )
-    stop = threading.Event()
-    thread = threading.Thread(target=runner.run, args=(stop,))
-    thread.start()
-    try:
+    delays = []
+    with running(runner):
         assert runner.assigned.wait(30)
-        delays = []
         for _ in range(5):
             member = uuid.uuid4()
             sent = time.monotonic()
@@ -223,8 +227,5 @@ def test_a_lone_event_is_handled_at_once_not_when_a_batch_would_be_full(
             while member not in handled and time.monotonic() < deadline:
                 time.sleep(0.005)
             delays.append(handled[member] - sent)
-    finally:
-        stop.set()
-        thread.join(30)
     # the poll waits up to 0.5 s for a first record, never for the batch to fill
     assert sorted(delays)[2] < 0.25, delays

@@ -19,14 +19,16 @@ from hourbank_stack import control, gateway
 from hourbank_stack.observability import prometheus
 from hourbank_stack.observability.local import Observers, observers
 from hourbank_stack.supervisor import (
+    COMBINED_ENV,
     StartFailed,
     Supervisor,
     alive,
     listening,
     read_state,
+    stack_roles,
     state_dir,
 )
-from hourbank_stack.topology import GATEWAY_PORT, ROLES, SERVICES
+from hourbank_stack.topology import GATEWAY_PORT, SERVICES
 
 REPO = gateway.REPO
 INFRA = control.INFRA
@@ -91,7 +93,7 @@ def ensure_installed(package: str, what: str, find: Callable[[], object]) -> Non
 def preflight(gateway_port: int, observers: dict[int, str]) -> None:
     """Fail at once, naming the holder, if a port a process needs is taken."""
     ensure_installed("nginx", "the gateway", gateway.nginx_binary)
-    wanted = {r.port: r.name for r in ROLES} | {gateway_port: "gateway"} | observers
+    wanted = {r.port: r.name for r in stack_roles()} | {gateway_port: "gateway"} | observers
     taken = [
         f"{port} ({name}) by {_holder(port)}" for port, name in wanted.items() if listening(port)
     ]
@@ -111,6 +113,8 @@ def up(args: argparse.Namespace) -> None:
     state = read_state()
     if state and alive(state.get("supervisor")):
         raise Fail(f"already running (supervisor pid {state['supervisor']}); `hourbank stop` first")
+    # read by every role lookup in this process (ports, Prometheus targets, the children)
+    os.environ[COMBINED_ENV] = "1" if args.combined else "0"
     found = Observers()
     if args.observe:
         ensure_installed(prometheus.PACKAGE, "--observe", prometheus.binary)
@@ -125,13 +129,15 @@ def up(args: argparse.Namespace) -> None:
     if subprocess.run([str(INFRA), "up"]).returncode != 0:
         raise Fail("the infrastructure did not start (see above)")
     env = development_env(args.time_scale) | found.env
+    if args.offering_review:
+        env["HOURBANK_OFFERING_REVIEW"] = "true"  # read by the requests service only
     step("topics")
     run_checked([str(BIN / "hourbank-topics")], env, "creating the topics")
     step("migrations")
     for service in SERVICES:
         run_checked([str(BIN / f"hourbank-{service}"), "migrate"], env, f"migrating {service}")
         say(f"  ✓ {service}")
-    step(f"starting {len(ROLES)} service processes and the gateway")
+    step(f"starting {len(stack_roles())} service processes and the gateway")
     supervisor = Supervisor(env, say, args.port, found.children, found.links)
     keep_infra = infra_was_up or args.keep_infra
     with _stopping_on_signals():
@@ -176,6 +182,11 @@ def _stopping_on_signals() -> Iterator[None]:
 def banner(base_url: str, env: dict[str, str], links: dict[str, str]) -> None:
     docs = f"\n{' ' * 16}".join(f"{base_url}/{s}/docs" for s in SERVICES)
     scale = env.get("HOURBANK_TIME_SCALE")
+    review = (
+        "reviewed by an admin before members see them (--offering-review)"
+        if env.get("HOURBANK_OFFERING_REVIEW", "").lower() in ("true", "1", "yes", "on")
+        else "live at once (`hourbank up --offering-review` to review them)"
+    )
     observe = "".join(f"\n  {name:<13} {url}" for name, url in links.items()) or (
         "\n  Observe       `hourbank up --observe`: Prometheus (alerts) and Jaeger (traces)"
     )
@@ -189,6 +200,7 @@ HourBank is running.
                 then: curl -H "Authorization: Bearer $TOKEN" {base_url}/v1/members/me
   Try it        make demo
   Time scale    {scale or "1 (real time)"}
+  Offerings     {review}
   Logs          {state_dir() / "logs"}/{observe}
   Stop          Ctrl-C here, or `make down` from another terminal
 """
@@ -206,6 +218,10 @@ def detach(args: argparse.Namespace) -> None:
         command.append("--keep-infra")
     if args.observe:
         command.append("--observe")
+    if args.offering_review:
+        command.append("--offering-review")
+    if args.combined:
+        command.append("--combined")
     with log.open("wb") as out:
         child = subprocess.Popen(
             command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
@@ -271,6 +287,12 @@ def _running_base_url() -> str:
     return str(state["base_url"])
 
 
+def load_compare(args: argparse.Namespace) -> None:
+    from hourbank_stack.load_compare import compare
+
+    compare(args.runs, args.out)
+
+
 def load(args: argparse.Namespace) -> None:
     import asyncio
 
@@ -319,6 +341,16 @@ def main() -> None:
     p.add_argument(
         "--observe", action="store_true", help="also Prometheus (:9090) and Jaeger (:16686)"
     )
+    p.add_argument(
+        "--offering-review",
+        action="store_true",
+        help="new and changed offerings wait for an admin's approval (HOURBANK_OFFERING_REVIEW)",
+    )
+    p.add_argument(
+        "--combined",
+        action="store_true",
+        help="one process per service (API, consumer, relay, workers as threads) instead of 14",
+    )
     p.set_defaults(run=up)
     p = commands.add_parser("stop", help="stop the services and the gateway")
     p.add_argument("--infra", action="store_true", help="also stop Kafka and PostgreSQL")
@@ -351,6 +383,12 @@ def main() -> None:
     p.add_argument("--pgbench-seconds", type=int, default=10)
     p.add_argument("--out", type=Path, default=REPO / "docs/benchmarks")
     p.set_defaults(run=load)
+    p = commands.add_parser(
+        "load-compare", help="runs of `hourbank load` side by side: PNG + table"
+    )
+    p.add_argument("runs", nargs="+", help="label=path/to/load.json")
+    p.add_argument("--out", type=Path, default=REPO / "docs/benchmarks/before-after.png")
+    p.set_defaults(run=load_compare)
     p = commands.add_parser("faults", help="kill processes under load; check nothing is lost")
     p.add_argument("--lifecycles", type=int, default=24)
     p.add_argument("--kills", type=int, default=12, help="SIGKILLs of service processes")

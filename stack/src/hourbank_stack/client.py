@@ -84,10 +84,26 @@ class Caller:
 
         return wait_for(reached, f"request {request_id} to be {'/'.join(statuses)}", timeout)
 
-    def offer(self, title: str, rate: str = "1.00", window_hours: int = 72, **more: Any) -> Any:
+    def offer(
+        self,
+        title: str,
+        rate: str = "1.00",
+        window_hours: int = 72,
+        *,
+        approved: bool = True,
+        **more: Any,
+    ) -> Any:
+        """A new offering. When the bank reviews offerings (`hourbank up --offering-review`) it
+        waits in PENDING_REVIEW; with `approved`, a development admin approves it at once, so
+        that members can request it (the demo, the load, most tests)."""
         body: dict[str, Any] = {"title": title, "category": "general", "rate": rate}
         body |= {"response_window_hours": window_hours, **more}
-        return self.post("/v1/offerings", body)
+        offering = self.post("/v1/offerings", body)
+        if approved and offering.get("status") == "PENDING_REVIEW":
+            reviewer = self.gateway.caller(admin=True, name="reviewer")
+            path = f"/v1/offerings/{offering['id']}/approve"
+            offering = reviewer.post(path, {"note": "approved by the development client"})
+        return offering
 
     def submit(self, offering_id: str, hours: str, message: str = "") -> Any:
         body = {"offering_id": offering_id, "hours": hours, "message": message}

@@ -9,6 +9,8 @@ from hourbank_stack.topology import API_PORTS
 
 REPO = Path(__file__).resolve().parents[3]
 TEMPLATE = REPO / "deploy/gateway/hourbank.conf.template"
+CONSOLE = REPO / "console/dist"
+"""The admin console's built files, committed, served at /admin/ (docs/console.md)."""
 _VARIABLE = re.compile(r"\$\{([A-Z_]+)\}")
 
 
@@ -31,6 +33,7 @@ def render(template: str, values: dict[str, str]) -> str:
 def local_values(port: int, host: str = "127.0.0.1") -> dict[str, str]:
     values = {f"{service.upper()}_API": f"{host}:{p}" for service, p in API_PORTS.items()}
     values["GATEWAY_LISTEN"] = f"{host}:{port}"
+    values["CONSOLE_ROOT"] = str(CONSOLE)
     return values
 
 

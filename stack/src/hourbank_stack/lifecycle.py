@@ -4,6 +4,10 @@ Shared by the load generator and the fault injector. Every POST carries an Idemp
 is retried with the same key when the gateway or a service cannot be reached (502/503/504, a
 dropped connection) or a row was changed at the same moment (409 concurrent-update), so a retry
 never has a second effect. Steps wait for the saga by polling the request.
+
+A submission the requests service sheds at the door (503 `overloaded` with `Retry-After`) is
+sent again after `Retry-After` by default (the fault injector wants every lifecycle done); the
+load generator instead counts the lifecycle as refused and lets it go (open loop).
 """
 
 import asyncio
@@ -20,6 +24,8 @@ import aiohttp
 from hourbank_shared.auth.devtoken import dev_token
 
 RETRYABLE = {502, 503, 504}
+SHED = "/overloaded"
+"""The problem type of a submission shed at the door, with `Retry-After`."""
 SUBMIT, ACCEPT, PAID = "submit→AWAITING_RESPONSE", "accept→ACCEPTED", "confirm-completion→PAID"
 STEPS = (SUBMIT, ACCEPT, PAID)
 
@@ -31,6 +37,15 @@ class Refused(Exception):
         self.status = status
         self.problem = problem
         super().__init__(f"{what} → {status}: {problem.get('detail')}")
+
+
+@dataclass
+class Shed(Exception):
+    """The requests service refused the submission at the door; nothing was done."""
+
+    def __init__(self, retry_after: float, problem: dict[str, Any]):
+        self.retry_after = retry_after
+        super().__init__(f"refused at the door, retry after {retry_after:g} s: {problem}")
 
 
 @dataclass
@@ -60,6 +75,8 @@ class Outcome:
     expected: str = ""
     timings: dict[str, float] = field(default_factory=dict)
     error: str = ""
+    refused_for: float | None = None
+    """Shed at the door: the submission's Retry-After (seconds); the lifecycle ended there."""
     started: float = 0.0
     finished: float = 0.0
 
@@ -71,7 +88,15 @@ class Outcome:
 class Api:
     """The gateway, with retries that keep an action's effect single."""
 
-    def __init__(self, base_url: str, secret: str, patience: float = 90, connections: int = 256):
+    def __init__(
+        self,
+        base_url: str,
+        secret: str,
+        patience: float = 90,
+        connections: int = 256,
+        *,
+        shed_is_final: bool = False,
+    ):
         # aiohttp, not httpx: httpx's pool rescans every connection for every request, which
         # made this client, not the system, the bottleneck at a few hundred requests/s.
         self.base_url = base_url
@@ -79,6 +104,8 @@ class Api:
         self._http: aiohttp.ClientSession | None = None
         self.secret = secret
         self.patience = patience
+        self.shed_is_final = shed_is_final
+        """True: a shed submission raises `Shed`; False: it is sent again after Retry-After."""
         self.retries: Counter[str] = Counter()
         self.calls = 0
         self._second_admin: Member | None = None
@@ -108,15 +135,21 @@ class Api:
                 async with self.http.request(method, path, json=body, headers=headers) as response:
                     status = response.status
                     content = await response.read()
+                    retry_after = _seconds(response.headers.get("Retry-After"))
             except (TimeoutError, aiohttp.ClientError) as exc:
                 reason = type(exc).__name__
             else:
                 if status < 400:
                     return json.loads(content) if content else None
                 problem = _problem(content)
-                if status not in RETRYABLE and not _concurrent(status, problem):
+                if _shed(status, problem):
+                    if self.shed_is_final:
+                        raise Shed(retry_after, problem)
+                    delay, reason = max(delay, retry_after), "shed"
+                elif status not in RETRYABLE and not _concurrent(status, problem):
                     raise Refused(status, problem, f"{method} {path}")
-                reason = str(status)
+                else:
+                    reason = str(status)
             self.retries[reason] += 1
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{method} {path}: still failing ({reason}) after retries")
@@ -148,6 +181,9 @@ class Api:
             "/v1/offerings",
             {"title": "Load", "category": "load", "rate": "1.00", "response_window_hours": 72},
         )
+        if offering.get("status") == "PENDING_REVIEW":  # `--offering-review`: the admin approves
+            approve = f"/v1/offerings/{offering['id']}/approve"
+            offering = await self.call(admin, "POST", approve, {})
         for member in (requester, provider):
             await self._account_open(member)
         if Decimal(top_up) > 0:
@@ -189,6 +225,18 @@ def _problem(content: bytes) -> dict[str, Any]:
     return body if isinstance(body, dict) else {"detail": str(body)}
 
 
+def _shed(status: int, problem: dict[str, Any]) -> bool:
+    return status in (429, 503) and str(problem.get("type", "")).endswith(SHED)
+
+
+def _seconds(retry_after: str | None) -> float:
+    """Retry-After in seconds (the delay form; an HTTP date counts as a second)."""
+    try:
+        return max(0.0, float(retry_after or 0))
+    except ValueError:
+        return 1.0
+
+
 def _concurrent(status: int, problem: dict[str, Any]) -> bool:
     return status == 409 and str(problem.get("type", "")).endswith("/concurrent-update")
 
@@ -208,7 +256,11 @@ async def lifecycle(api: Api, pair: Pair, kind: str = "paid", hours: str = "1.00
     try:
         body = {"offering_id": pair.offering_id, "hours": hours, "message": "load"}
         t = time.monotonic()
-        request = await api.call(req, "POST", "/v1/requests", body)
+        try:
+            request = await api.call(req, "POST", "/v1/requests", body)
+        except Shed as shed:
+            outcome.refused_for = shed.retry_after  # not retried: an open loop moves on
+            return outcome
         rid = outcome.request_id = request["id"]
         await api.status(req, rid, {"AWAITING_RESPONSE"})
         outcome.timings[SUBMIT] = time.monotonic() - t

@@ -26,7 +26,7 @@ def test_every_prefix_goes_to_its_service_and_nowhere_else() -> None:
     template = gateway.TEMPLATE.read_text()
     routed: dict[str, str] = {}
     for alternatives, upstream in re.findall(
-        r"location ~ \^/v1/\(?([a-z|]+)\)?\(/\|\$\)\s+\{ proxy_pass http://([a-z]+)_api; \}",
+        r"location ~ \^/v1/\(?([a-z|/-]+)\)?\(/\|\$\)\s+\{ proxy_pass http://([a-z]+)_api; \}",
         template,
     ):
         for name in alternatives.split("|"):

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 from uuid import UUID, uuid4
 
 from hourbank_disputes.domain.dispute import Caller, Dispute
@@ -29,6 +30,7 @@ from hourbank_shared.contracts.requests import (
 from hourbank_shared.envelope import Envelope
 
 CONSUMER = "disputes"
+Known = TypeVar("Known")
 log = logging.getLogger(__name__)
 
 
@@ -67,14 +69,20 @@ def open_dispute(
 
 def _known_request(ctx: Context, uow: SqlUnitOfWork, request_id: UUID) -> ProjectedRequest | None:
     """The projected request; one the projection has not seen yet is waited for a moment, as
-    the member may have acted on it before its first event reached us (read committed: each
-    query sees what the consumer committed since)."""
+    the member may have acted on it before its first event reached us."""
+    return waited_for(ctx, lambda: uow.requests.get(request_id))
+
+
+def waited_for(ctx: Context, lookup: Callable[[], Known | None]) -> Known | None:
+    """What `lookup` finds in a copy of another service's data, polled for up to
+    `wait_for_request_seconds` while it finds nothing (read committed: each query sees what
+    the consumer committed since)."""
     waited_until = time.monotonic() + ctx.wait_for_request_seconds
-    request = uow.requests.get(request_id)
-    while request is None and time.monotonic() < waited_until:
+    found = lookup()
+    while found is None and time.monotonic() < waited_until:
         time.sleep(0.05)
-        request = uow.requests.get(request_id)
-    return request
+        found = lookup()
+    return found
 
 
 def act_on_dispute(

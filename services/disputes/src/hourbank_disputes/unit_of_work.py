@@ -4,6 +4,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hourbank_disputes.adapters import tables
 from hourbank_disputes.adapters.dispute_repositories import SqlDisputes, SqlRequestProjection
+from hourbank_disputes.adapters.report_repositories import SqlOfferingProviders, SqlReports
 from hourbank_shared import unit_of_work
 
 SOURCE = "/hourbank/disputes"
@@ -13,6 +14,8 @@ TABLES = unit_of_work.MessagingTables(tables.inbox, tables.outbox, tables.idempo
 class SqlUnitOfWork(unit_of_work.SqlUnitOfWork):
     disputes: SqlDisputes
     requests: SqlRequestProjection
+    reports: SqlReports
+    offerings: SqlOfferingProviders
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         super().__init__(session_factory, TABLES, SOURCE)
@@ -20,3 +23,5 @@ class SqlUnitOfWork(unit_of_work.SqlUnitOfWork):
     def open_repositories(self, session: Session) -> None:
         self.disputes = SqlDisputes(session)
         self.requests = SqlRequestProjection(session)
+        self.reports = SqlReports(session)
+        self.offerings = SqlOfferingProviders(session)

@@ -22,4 +22,5 @@ def test_upgrade_head_creates_the_schema_of_the_metadata(migrated_url: str) -> N
     assert names == {*tables.metadata.tables, "alembic_version"}
     assert set(tables.metadata.tables) == {
         "disputes", "evidence", "request_projection", "inbox", "outbox", "idempotency_keys",
+        "reports", "offering_providers",
     }  # fmt: skip

@@ -24,11 +24,14 @@ from hourbank_shared.contracts.disputes import DisputeOpened
 from hourbank_shared.contracts.member_contacts import MemberContactChanged
 from hourbank_shared.contracts.members import MemberRegistered, MemberRegisteredV2
 from hourbank_shared.contracts.notifications import NotificationCreated
+from hourbank_shared.contracts.reports import ReportFiled
 from hourbank_shared.envelope import Envelope
 
 CONSUMER = "notifications"
 DIRECTORY_EVENTS = (MemberRegistered, MemberRegisteredV2, MemberContactChanged)
 """They change who is who and where email goes, even though they notify nobody."""
+TOLD_TO_ADMINS = (DisputeOpened, ReportFiled)
+"""New work in the admins' queues: every admin hears of it."""
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,7 @@ class Context:
 def concerns_no_one(event: Event) -> bool:
     """Nobody hears of it and the directory does not change (escrow events, most ledger
     entries): nothing to write, so no unit of work and no inbox claim."""
-    return not isinstance(event, DIRECTORY_EVENTS) and not recipients(event)
+    return not isinstance(event, DIRECTORY_EVENTS + TOLD_TO_ADMINS) and not recipients(event)
 
 
 def notify(ctx: Context, envelope: Envelope, event: Event) -> list[UUID]:
@@ -57,7 +60,7 @@ def notify(ctx: Context, envelope: Envelope, event: Event) -> list[UUID]:
             uow.members.register(event.member_id, event.display_name, event.roles)
         elif isinstance(event, MemberContactChanged):
             uow.contacts.record(event.member_id, event.email, event.sequence)
-        admins = uow.members.admins() if isinstance(event, DisputeOpened) else []
+        admins = uow.members.admins() if isinstance(event, TOLD_TO_ADMINS) else []
         notes = recipients(event, admins)
         emails = uow.contacts.emails([n.member_id for n in notes]) if ctx.email_enabled else {}
         now = ctx.clock.now()

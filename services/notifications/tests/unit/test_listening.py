@@ -7,6 +7,7 @@ from hourbank_notifications.domain.recipients import MAPPINGS
 from hourbank_notifications.handlers import DIRECTORY_EVENTS, concerns_no_one
 from hourbank_shared.contracts import topics
 from hourbank_shared.contracts.catalog import events_on
+from hourbank_shared.contracts.offerings import OfferingCreated, OfferingRevised, OfferingWithdrawn
 
 from ..events import contact, registered, registered_v1
 
@@ -16,10 +17,14 @@ def test_the_worker_reads_the_private_contacts_topic() -> None:
     assert {topics.MEMBERS, topics.REQUESTS, topics.DISPUTES, topics.LEDGER} <= set(TOPICS)
 
 
+OFFERING_CHANGES = (OfferingCreated, OfferingRevised, OfferingWithdrawn)
+"""Offerings on the members topic notify only through a review's outcome (to the provider)."""
+
+
 def test_every_member_event_keeps_the_directory_or_notifies() -> None:
     for topic in (topics.MEMBERS, topics.MEMBER_CONTACTS):
         for cls in events_on(topic):
-            assert cls in DIRECTORY_EVENTS or cls in MAPPINGS, cls.TYPE
+            assert cls in DIRECTORY_EVENTS or cls in MAPPINGS or cls in OFFERING_CHANGES, cls.TYPE
     member = uuid4()
     for event in (registered(member), registered_v1(member), contact(member, "ada@example.org")):
         assert not concerns_no_one(event), event.TYPE

@@ -4,8 +4,9 @@ import pytest
 
 from hourbank_notifications.domain.notes import Note
 from hourbank_notifications.domain.recipients import MAPPINGS, recipients
+from hourbank_shared.contracts import offerings
 from hourbank_shared.contracts.base import Event
-from hourbank_shared.contracts.enums import Party, TransactionType
+from hourbank_shared.contracts.enums import OfferingStatus, Party, ReportAction, TransactionType
 
 from ..events import (
     Story,
@@ -14,10 +15,26 @@ from ..events import (
     registered,
     suspended,
 )
+from . import test_moderation_notes as moderation
 
 S = Story()
 R, P = S.requester, S.provider
 ADMIN = uuid4()
+OFFERING = uuid4()
+
+
+def offering_approved(provider: UUID) -> offerings.OfferingApproved:
+    return offerings.OfferingApproved(
+        offering_id=OFFERING, provider_id=provider, status=OfferingStatus.APPROVED, sequence=1,
+        title="Garden help", note="Welcome aboard.", by_admin_id=ADMIN,
+    )  # fmt: skip
+
+
+def offering_rejected(provider: UUID) -> offerings.OfferingRejected:
+    return offerings.OfferingRejected(
+        offering_id=OFFERING, provider_id=provider, status=OfferingStatus.REJECTED, sequence=1,
+        title="Garden help", reason="not a service", by_admin_id=ADMIN,
+    )  # fmt: skip
 
 
 def told(notes: list[Note]) -> list[tuple[UUID, str]]:
@@ -59,6 +76,12 @@ def told(notes: list[Note]) -> list[tuple[UUID, str]]:
          [(R, "BALANCE_ADJUSTED")]),
         (suspended(R), [(R, "MEMBER_SUSPENDED")]),
         (reactivated(R), [(R, "MEMBER_REACTIVATED")]),
+        (offering_approved(P), [(P, "OFFERING_APPROVED")]),
+        (offering_rejected(P), [(P, "OFFERING_REJECTED")]),
+        (moderation.filed(), [(ADMIN, "REPORT_NEW")]),
+        (moderation.resolved(ReportAction.DISMISS), [(moderation.REPORTER, "REPORT_RESOLVED")]),
+        (moderation.withdrawn(ADMIN, True, "spam"),
+         [(moderation.PROVIDER, "OFFERING_WITHDRAWN")]),
     ],
 )  # fmt: skip
 def test_each_event_tells_the_right_members(event: Event, expected: list[tuple[UUID, str]]) -> None:
@@ -67,7 +90,19 @@ def test_each_event_tells_the_right_members(event: Event, expected: list[tuple[U
 
 def test_every_mapped_event_type_has_a_case_above() -> None:
     # keeps this file honest: a new mapping needs its own expectation
-    assert len(MAPPINGS) == 23
+    assert len(MAPPINGS) == 28
+
+
+def test_a_review_tells_the_provider_about_the_offering_with_the_note_or_reason() -> None:
+    approved, rejected = offering_approved(P), offering_rejected(P)
+
+    (approval,) = recipients(approved)
+    (rejection,) = recipients(rejected)
+
+    assert (approval.related_id, rejection.related_id) == (OFFERING, OFFERING)
+    assert "“Garden help” is approved" in approval.message
+    assert approval.message.endswith("Welcome aboard.")
+    assert "Reason: not a service" in rejection.message
 
 
 def test_request_notes_are_about_the_request_and_dispute_notes_about_the_dispute() -> None:

@@ -1,4 +1,5 @@
-"""The requests consumer: how the request reacts to escrow and dispute events."""
+"""The requests consumer: how the request reacts to escrow and dispute events, and how a
+reported offering or member is dealt with once an admin resolved the report."""
 
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -10,6 +11,7 @@ from hourbank_shared.consumer import ConsumerRunner, Handler
 from hourbank_shared.contracts import escrow as esc
 from hourbank_shared.contracts import topics
 from hourbank_shared.contracts.disputes import DisputeDismissed, DisputeOpened
+from hourbank_shared.contracts.reports import ReportResolved
 from hourbank_shared.envelope import Envelope
 
 TOPICS = (topics.ESCROW, topics.DISPUTES)
@@ -50,7 +52,12 @@ def routes(ctx: h.Context) -> dict[str, Handler]:
 
         return handle
 
-    return {event_type: bind(reaction) for event_type, reaction in REACTIONS.items()}
+    def when_report_resolved(envelope: Envelope, event: ReportResolved) -> None:
+        h.when_report_resolved(ctx, envelope, event)
+
+    return {event_type: bind(reaction) for event_type, reaction in REACTIONS.items()} | {
+        ReportResolved.TYPE: when_report_resolved
+    }
 
 
 def requests_consumer(

@@ -22,6 +22,8 @@ from hourbank_requests.domain.submission import OfferingTerms, Submission, submi
 from hourbank_requests.saga_metrics import observe_after_commit
 from hourbank_requests.unit_of_work import SqlUnitOfWork
 from hourbank_shared.clock import BusinessTime
+from hourbank_shared.contracts.enums import ReportAction, ReportSubject
+from hourbank_shared.contracts.reports import ReportResolved
 from hourbank_shared.envelope import Envelope
 
 CONSUMER = "requests"
@@ -61,7 +63,7 @@ def submit_request(
             offering.terms.title,
             offering.terms.rate,
             offering.terms.response_window_hours,
-            offering.active,
+            offering.status,
         ),
         requester_active=requester.is_active,
         provider_active=provider is not None and provider.is_active,
@@ -141,6 +143,38 @@ def note_refund(request: ServiceRequest, time: BusinessTime, event_id: UUID) -> 
                      time.clock.now(), event_id)
     )  # fmt: skip
     return True
+
+
+def when_report_resolved(ctx: Context, envelope: Envelope, event: ReportResolved) -> bool:
+    """Carry out a moderation decision of the disputes service on what this service owns: the
+    offering reported, or the member behind the report (the offering's provider as this
+    service knows it). Published with the report's event as cause. False if there is nothing
+    to do (dismissed, handled before, unknown, or already so)."""
+    if event.action is ReportAction.DISMISS:
+        return False
+    with ctx.uow() as uow:
+        if not uow.inbox.claim(CONSUMER, envelope.id, envelope.type):
+            return False
+        offering = None
+        if event.subject_type is ReportSubject.OFFERING:
+            offering = uow.offerings.lock(event.subject_id)
+        changed = False
+        if event.action is ReportAction.WITHDRAW_OFFERING and offering is not None:
+            changed = reactions.withdraw_reported_offering(offering, event)
+            uow.offerings.save(offering)
+            uow.publish(offering, caused_by=envelope)
+        elif event.action is ReportAction.SUSPEND_MEMBER:
+            member_id = offering.provider_id if offering is not None else event.subject_member_id
+            member = uow.members.lock(member_id) if member_id is not None else None
+            if member is not None:
+                changed = reactions.suspend_reported_member(member, event)
+                uow.members.save(member)
+                uow.publish(member, caused_by=envelope)
+        if not changed:
+            log.info("report %s: %s of %s %s changed nothing", event.report_id, event.action,
+                     event.subject_type, event.subject_id)  # fmt: skip
+        uow.commit()
+    return changed
 
 
 # deadlines (own unit of work, one request at a time) ---------------------------------------

@@ -58,8 +58,8 @@ def created(client: TestClient, provider: UUID, **body: Any) -> str:
     return str(response.json()["id"])
 
 
-def titles(client: TestClient, **params: Any) -> list[str]:
-    response = client.get("/v1/offerings", params=params, headers=auth(uuid4()))
+def titles(client: TestClient, caller: UUID | None = None, **params: Any) -> list[str]:
+    response = client.get("/v1/offerings", params=params, headers=auth(caller or uuid4()))
     assert response.status_code == 200, response.text
     return [item["title"] for item in response.json()["items"]]
 
@@ -79,7 +79,11 @@ def test_a_member_offers_a_service(client: TestClient) -> None:
         "category": "garden",
         "rate": "1.00",
         "response_window_hours": 24,
+        "status": "APPROVED",
         "active": True,
+        "review_note": None,
+        "reviewed_by": None,
+        "version": 0,
         "created_at": "2026-03-01T12:00:00Z",
     }
     fetched = client.get(f"/v1/offerings/{body['id']}", headers=auth(uuid4()))
@@ -274,7 +278,7 @@ def test_revising_or_withdrawing_an_unknown_offering_is_404(client: TestClient) 
     assert (patched.status_code, deleted.status_code) == (404, 404)
 
 
-def test_withdrawing_hides_the_offering_from_search_and_is_idempotent(client: TestClient) -> None:
+def test_withdrawing_hides_the_offering_from_others_and_is_idempotent(client: TestClient) -> None:
     provider = member(client)
     offering_id = created(client, provider)
     path = f"/v1/offerings/{offering_id}"
@@ -285,7 +289,11 @@ def test_withdrawing_hides_the_offering_from_search_and_is_idempotent(client: Te
     assert (first.status_code, second.status_code) == (204, 204)
     assert client.get(path, headers=auth(provider)).json()["active"] is False
     assert titles(client) == []
-    assert titles(client, include_withdrawn=True) == [GARDENING["title"]]
+    assert titles(client, include_withdrawn=True) == []  # others see only APPROVED offerings
+    own = {"provider_id": str(provider)}
+    assert titles(client, provider, **own) == []
+    assert titles(client, provider, include_withdrawn=True, **own) == [GARDENING["title"]]
+    assert client.get(path, headers=auth(uuid4())).status_code == 404
     patched = client.patch(path, json={"title": "Back again"}, headers=auth(provider))
     assert patched.status_code == 409
     assert "withdrawn" in patched.json()["detail"]

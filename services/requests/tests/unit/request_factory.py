@@ -16,7 +16,7 @@ from hourbank_requests.domain.service_request import Caller, ServiceRequest
 from hourbank_requests.domain.submission import OfferingTerms, Submission, submit
 from hourbank_shared.clock import BusinessTime, FixedClock
 from hourbank_shared.contracts.base import Event
-from hourbank_shared.contracts.enums import DisputeResolution
+from hourbank_shared.contracts.enums import DisputeResolution, OfferingStatus
 from hourbank_shared.contracts.enums import RequestStatus as S
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -48,7 +48,12 @@ class Scene:
 
     def offering(self, rate: Decimal = RATE, window: int = 24) -> OfferingTerms:
         return OfferingTerms(
-            self.offering_id, self.provider.member_id, "Gardening", rate, window, True
+            self.offering_id,
+            self.provider.member_id,
+            "Gardening",
+            rate,
+            window,
+            OfferingStatus.APPROVED,
         )
 
     def submit(

@@ -18,12 +18,15 @@ from hourbank_requests.domain.service_request import ServiceRequest
 from hourbank_requests.domain.submission import OfferingTerms, Submission, submit
 from hourbank_shared.clock import BusinessTime, FixedClock
 from hourbank_shared.contracts import requests as ev
+from hourbank_shared.contracts.enums import OfferingStatus
 from hourbank_shared.contracts.enums import RequestStatus as S
 
 from .request_factory import NOW, d, only_event
 
 REQUESTER, PROVIDER, OFFERING, REQUEST = uuid4(), uuid4(), uuid4(), uuid4()
-OFFERING_TERMS = OfferingTerms(OFFERING, PROVIDER, "Bike repair", d("1.50"), 12, True)
+OFFERING_TERMS = OfferingTerms(
+    OFFERING, PROVIDER, "Bike repair", d("1.50"), 12, OfferingStatus.APPROVED
+)
 
 
 def run(
@@ -99,7 +102,7 @@ def test_a_suspended_requester_is_forbidden() -> None:
 def test_the_suspended_requester_check_comes_first() -> None:
     with pytest.raises(Forbidden):
         run(requester_active=False, provider_active=False, open_request=uuid4(),
-            offering=replace(OFFERING_TERMS, active=False))  # fmt: skip
+            offering=replace(OFFERING_TERMS, status=OfferingStatus.WITHDRAWN))  # fmt: skip
 
 
 def test_requesting_ones_own_offering_is_invalid() -> None:
@@ -107,10 +110,15 @@ def test_requesting_ones_own_offering_is_invalid() -> None:
         run(requester=PROVIDER)
 
 
-def test_a_withdrawn_offering_is_not_allowed_now() -> None:
-    with pytest.raises(NotAllowedNow, match="withdrawn") as raised:
-        run(offering=replace(OFFERING_TERMS, active=False))
+@pytest.mark.parametrize(
+    "status",
+    [OfferingStatus.PENDING_REVIEW, OfferingStatus.REJECTED, OfferingStatus.WITHDRAWN],
+)
+def test_only_an_approved_offering_may_be_requested(status: OfferingStatus) -> None:
+    with pytest.raises(NotAllowedNow, match=str(status)) as raised:
+        run(offering=replace(OFFERING_TERMS, status=status))
     assert str(OFFERING) in raised.value.detail
+    assert raised.value.extensions == {"offering_status": status}
 
 
 def test_a_suspended_provider_is_not_allowed_now() -> None:

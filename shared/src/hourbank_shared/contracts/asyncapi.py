@@ -24,13 +24,15 @@ OWNERS = {
 """The service that publishes each topic (its only producer)."""
 
 CHANNELS = {
-    topics.MEMBERS: "Member registrations, suspensions and reactivations, keyed by member_id.",
+    topics.MEMBERS: "Member registrations, suspensions and reactivations, keyed by member_id; "
+    "and offerings (created, revised, approved, rejected, withdrawn), keyed by their provider's "
+    "member id (provider_id) with the offering_id as CloudEvents subject.",
     topics.REQUESTS: "Every status change of a service request, keyed by request_id.",
     topics.ESCROW: "Escrow holds: placed, adjusted, frozen, released, refunded, settled; keyed by "
     "request_id so they stay in order with the request.",
     topics.LEDGER: "Accounts and one event per member-side ledger posting, keyed by member_id.",
     topics.DISPUTES: "Disputes, keyed by request_id so they stay in order with the request; the "
-    "CloudEvents subject is the dispute_id.",
+    "CloudEvents subject is the dispute_id. Moderation reports, keyed by report_id.",
     topics.NOTIFICATIONS: "Notifications created for members, keyed by member_id.",
     topics.MEMBER_CONTACTS: "Private, not for analytics: members' contact data (email), keyed by "
     "member_id and compacted (the latest event per member is current). Written only by the "
@@ -45,8 +47,9 @@ by a command and every event it caused) and `causationid` (the event that caused
 Hours are decimal strings with two places (`"1.50"`); times are RFC 3339 in UTC.
 
 Keys: the Kafka key is the aggregate id, so the events of one aggregate stay in order:
-`request_id` on requests, escrow and disputes; `member_id` on members, ledger, notifications and
-member contacts.
+`request_id` on requests, escrow and disputes (`report_id` for the moderation reports on the
+disputes topic); `member_id` on members, ledger, notifications and member contacts (on the members
+topic, an offering's events by its `provider_id`).
 
 Public and private: every topic is public (analytics teams may read it) except those whose name
 starts with `hourbank.private.` (tagged `private`), which carry personal data and have one writer

@@ -32,6 +32,14 @@ from hourbank_shared.contracts.members import (
     MemberSuspended,
 )
 from hourbank_shared.contracts.notifications import NotificationCreated
+from hourbank_shared.contracts.offerings import (
+    OfferingApproved,
+    OfferingCreated,
+    OfferingRejected,
+    OfferingRevised,
+    OfferingWithdrawn,
+)
+from hourbank_shared.contracts.reports import ReportFiled, ReportResolved
 from hourbank_shared.contracts.requests import (
     RequestAccepted,
     RequestAwaitingResponse,
@@ -61,6 +69,11 @@ EVENTS: tuple[type[Event], ...] = (
     MemberRegisteredV2,
     MemberSuspended,
     MemberReactivated,
+    OfferingCreated,
+    OfferingRevised,
+    OfferingApproved,
+    OfferingRejected,
+    OfferingWithdrawn,
     RequestSubmitted,
     RequestAwaitingResponse,
     RequestRejected,
@@ -100,6 +113,8 @@ EVENTS: tuple[type[Event], ...] = (
     DisputeResolved,
     DisputeDismissed,
     DisputeRefused,
+    ReportFiled,
+    ReportResolved,
     NotificationCreated,
     MemberContactChanged,
 )

@@ -21,6 +21,15 @@ class RequestStatus(StrEnum):
     SETTLED = "SETTLED"
 
 
+class OfferingStatus(StrEnum):
+    """Only APPROVED offerings are listed to members and can be requested."""
+
+    PENDING_REVIEW = "PENDING_REVIEW"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    WITHDRAWN = "WITHDRAWN"
+
+
 class DisputeType(StrEnum):
     SERVICE_QUALITY = "SERVICE_QUALITY"
     PAYMENT = "PAYMENT"
@@ -71,3 +80,27 @@ class HoldStatus(StrEnum):
     RELEASED = "RELEASED"
     REFUNDED = "REFUNDED"
     SETTLED = "SETTLED"
+
+
+class ReportSubject(StrEnum):
+    OFFERING = "OFFERING"
+    MEMBER = "MEMBER"
+
+
+class ReportReason(StrEnum):
+    SPAM = "SPAM"
+    INAPPROPRIATE = "INAPPROPRIATE"
+    FRAUD = "FRAUD"
+    NO_SHOW = "NO_SHOW"
+    OTHER = "OTHER"
+
+
+class ReportStatus(StrEnum):
+    OPEN = "OPEN"
+    RESOLVED = "RESOLVED"
+
+
+class ReportAction(StrEnum):
+    DISMISS = "DISMISS"
+    WITHDRAW_OFFERING = "WITHDRAW_OFFERING"
+    SUSPEND_MEMBER = "SUSPEND_MEMBER"

@@ -96,6 +96,49 @@ request_projection = Table(
     Column("sequence", Integer),
 )
 
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("reporter_id", Uuid, nullable=False),
+    Column("subject_type", Text, nullable=False),
+    Column("subject_id", Uuid, nullable=False),
+    # the offering's provider or the member reported; null until disputes has seen the offering
+    Column("subject_member_id", Uuid),
+    Column("reason", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("action", Text),
+    Column("note", Text),
+    Column("resolved_by", Uuid),
+    at("resolved_at"),
+    at("created_at", nullable=False),
+    Column("version", Integer, nullable=False, server_default=text("0")),
+    CheckConstraint("subject_type IN ('OFFERING','MEMBER')", name="reports_subject_type"),
+    CheckConstraint("status IN ('OPEN','RESOLVED')", name="reports_status"),
+    Index("reports_reporter", "reporter_id", "created_at"),
+    Index("reports_queue", "status", "created_at"),
+    Index("reports_subject", "subject_type", "subject_id"),
+    # one open report per reporter and subject: a second one collapses into it
+    Index(
+        "reports_one_open",
+        "reporter_id",
+        "subject_type",
+        "subject_id",
+        unique=True,
+        postgresql_where=text("status = 'OPEN'"),
+    ),
+)
+
+offering_providers = Table(
+    "offering_providers",
+    metadata,
+    # learned from the requests topic; an offering's provider never changes, so a row is final
+    Column("offering_id", Uuid, primary_key=True),
+    Column("provider_id", Uuid, nullable=False),
+    Column("learned_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
 outbox = outbox_table(metadata)
 inbox = inbox_table(metadata)
 idempotency = idempotency_table(metadata)

@@ -31,14 +31,18 @@ def disputes_of(
     statuses: tuple[DisputeStatus, ...],
     limit: int,
     cursor: str | None,
+    request_id: UUID | None = None,
 ) -> Page[DisputeView]:
-    """The member's disputes (raised by or against them); every dispute for an admin."""
+    """The member's disputes (raised by or against them); every dispute for an admin; only
+    those on `request_id` if given (a request's timeline)."""
     c = t.disputes.c
     query = disputes_with_request()
     if not caller.is_admin:
         query = query.where(or_(c.raised_by == caller.member_id, c.against == caller.member_id))
     if statuses:
         query = query.where(c.status.in_([str(status) for status in statuses]))
+    if request_id is not None:
+        query = query.where(c.request_id == request_id)
     rows = session.execute(newest_first(query, c.created_at, c.id, limit, cursor)).all()
     return page_of(rows, limit, _view, _position)
 

@@ -4,10 +4,12 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session, sessionmaker
 
-from hourbank_escrow.api import accounts, admin, escrows
+from hourbank_escrow.api import accounts, admin, escrows, stats
 from hourbank_escrow.domain import InvalidAmount, NotAllowed
+from hourbank_escrow.handlers import CONSUMER
 from hourbank_escrow.settings import EscrowSettings
 from hourbank_shared.clock import Clock
+from hourbank_shared.dlq_api import dead_letter_router
 from hourbank_shared.errors import problem_response
 from hourbank_shared.service_app import service_app
 
@@ -27,8 +29,9 @@ def create_app(
     app.add_exception_handler(InvalidAmount, _invalid_for_the_domain)
     app.add_exception_handler(NotAllowed, _not_allowed)
     # /v1/accounts/me before the admin's /v1/accounts/{member_id}
-    for router in (accounts.router, escrows.router, admin.router):
+    for router in (accounts.router, escrows.router, admin.router, stats.router):
         app.include_router(router)
+    app.include_router(dead_letter_router(CONSUMER, settings.kafka_bootstrap_servers, settings))
     return app
 
 

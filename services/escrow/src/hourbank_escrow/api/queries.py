@@ -3,7 +3,7 @@
 from decimal import Decimal
 from uuid import UUID
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from hourbank_escrow.adapters import tables as t
@@ -14,10 +14,13 @@ from hourbank_escrow.api.schemas import (
     BalancesView,
     BalanceView,
     EscrowView,
+    HoldMoveView,
     PendingAdjustmentView,
+    PostingView,
     TransactionView,
 )
 from hourbank_escrow.domain import Balance
+from hourbank_escrow.domain.accounts import SystemAccount
 from hourbank_escrow.domain.approvals import ApprovalStatus
 from hourbank_shared.auth import Principal
 from hourbank_shared.contracts.enums import TransactionType
@@ -96,7 +99,36 @@ def visible_hold(session: Session, request_id: UUID, principal: Principal) -> Es
         principal.is_admin or principal.member_id in (hold.requester_id, hold.provider_id)
     ):
         raise NotFound(f"no escrow for request {request_id}")
-    return EscrowView.model_validate(hold)
+    view = EscrowView.model_validate(hold)
+    return view.model_copy(update={"moves": hold_moves(session, request_id)})
+
+
+def hold_moves(session: Session, request_id: UUID) -> list[HoldMoveView]:
+    """The request's ledger transactions with their postings, oldest first."""
+    tx, p, e = t.transactions.c, t.postings.c, t.entries.c
+    # one command may post two at the same time (a release and a refund): their entries'
+    # append order tells which came first
+    appended = select(func.min(e.seq)).where(e.transaction_id == tx.id).scalar_subquery()
+    query = (
+        select(tx.id, tx.type, tx.posted_at, tx.dispute_id, tx.reason, tx.by_admin_id)
+        .add_columns(p.account, p.amount)
+        .join_from(t.transactions, t.postings, p.transaction_id == tx.id)
+        .where(tx.request_id == request_id)
+        .order_by(tx.posted_at, appended, tx.id, p.position)
+    )
+    moves: dict[UUID, HoldMoveView] = {}
+    for row in session.execute(query):
+        move = moves.get(row.id)
+        if move is None:
+            move = moves[row.id] = HoldMoveView(
+                transaction_id=row.id, type=TransactionType(row.type), posted_at=row.posted_at,
+                escrowed_delta=ZERO, postings=[], dispute_id=row.dispute_id, reason=row.reason,
+                by_admin_id=row.by_admin_id,
+            )  # fmt: skip
+        move.postings.append(PostingView(account=row.account, amount=row.amount))
+        if row.account == SystemAccount.ESCROW:
+            move.escrowed_delta += row.amount
+    return list(moves.values())
 
 
 def _transaction_view(row: Row[tuple[object, ...]]) -> TransactionView:

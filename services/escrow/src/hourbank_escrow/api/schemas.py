@@ -68,6 +68,25 @@ class TransactionView(BaseModel):
     posted_at: datetime
 
 
+class PostingView(BaseModel):
+    account: str = Field(description="A member's id, or `escrow` / `community-fund`.")
+    amount: Amount = Field(description="Into the account (positive) or out of it.")
+
+
+class HoldMoveView(BaseModel):
+    """One ledger transaction of the request: the hold placed, adjusted, paid out, refunded,
+    settled by a dispute."""
+
+    transaction_id: UUID
+    type: TransactionType
+    posted_at: datetime
+    escrowed_delta: Amount = Field(description="How the hold's hours changed (+ held, − out).")
+    postings: list[PostingView]
+    dispute_id: UUID | None
+    reason: str | None
+    by_admin_id: UUID | None
+
+
 class EscrowView(View):
     request_id: UUID
     status: HoldStatus | None = Field(description="null if the hold never held any hours.")
@@ -77,6 +96,9 @@ class EscrowView(View):
     dispute_id: UUID | None
     provider_amount: NonNegativeAmount | None
     requester_refund: NonNegativeAmount | None
+    moves: list[HoldMoveView] = Field(
+        default_factory=list, description="The hold's transactions, oldest first."
+    )
 
 
 def _not_zero(amount: Decimal) -> Decimal:

@@ -35,6 +35,8 @@ notifications = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("read_at", DateTime(timezone=True)),
     Index("notifications_member", "member_id", "created_at", "id"),
+    # an admin's notifications about a request or dispute (its timeline), whoever they are for
+    Index("notifications_related", "related_id", postgresql_where=text("related_id IS NOT NULL")),
     Index(
         "notifications_unread",
         "member_id",

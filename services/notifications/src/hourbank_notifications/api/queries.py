@@ -1,5 +1,7 @@
-"""The read side: a member's own notifications, newest first, and their unread count."""
+"""The read side: a member's own notifications, newest first, and their unread count; for
+admins, everyone's notifications about some requests or disputes (a request's timeline)."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -12,13 +14,31 @@ from hourbank_shared.keyset import newest_first, page_of
 from hourbank_shared.pagination import Page
 
 c = t.notifications.c
-COLUMNS = (c.id, c.type, c.title, c.message, c.related_id, c.created_at, c.read_at)
+COLUMNS = (c.id, c.member_id, c.type, c.title, c.message, c.related_id, c.created_at, c.read_at)
 
 
 def notifications_of(
     session: Session, member_id: UUID, unread_only: bool, limit: int, cursor: str | None
 ) -> Page[NotificationView]:
     query = select(*COLUMNS).where(c.member_id == member_id)
+    if unread_only:
+        query = query.where(c.read_at.is_(None))
+    rows = session.execute(newest_first(query, c.created_at, c.id, limit, cursor)).all()
+    return page_of(rows, limit, NotificationView.model_validate, _position)
+
+
+def notifications_about(
+    session: Session,
+    related_ids: Sequence[UUID],
+    member_id: UUID | None,
+    unread_only: bool,
+    limit: int,
+    cursor: str | None,
+) -> Page[NotificationView]:
+    """The notifications about these requests or disputes: of one member, or (None) of all."""
+    query = select(*COLUMNS).where(c.related_id.in_(related_ids))
+    if member_id is not None:
+        query = query.where(c.member_id == member_id)
     if unread_only:
         query = query.where(c.read_at.is_(None))
     rows = session.execute(newest_first(query, c.created_at, c.id, limit, cursor)).all()

@@ -15,7 +15,12 @@ from hourbank_notifications.api.limits import (
     released_at_the_end,
     too_many_streams,
 )
-from hourbank_notifications.api.queries import notifications_of, preferences_of, unread_count
+from hourbank_notifications.api.queries import (
+    notifications_about,
+    notifications_of,
+    preferences_of,
+    unread_count,
+)
 from hourbank_notifications.api.schemas import (
     MarkedRead,
     NotificationView,
@@ -44,10 +49,20 @@ def list_notifications(
     principal: CurrentPrincipal,
     session: ReadSession,
     unread_only: Annotated[bool, Query(description="Only those not read yet")] = False,
+    request_id: Annotated[UUID | None, Query(description="Only those about this request")] = None,
+    dispute_id: Annotated[
+        list[UUID] | None, Query(description="Only those about these disputes (any of them)")
+    ] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[NotificationView]:
-    """The caller's notifications, newest first."""
+    """The caller's notifications, newest first. With `request_id` and/or `dispute_id`, those
+    about them (a dispute's notes name the dispute, not its request): the caller's own, or for
+    an admin every member's (a request's timeline)."""
+    about = [*([request_id] if request_id else []), *(dispute_id or [])]
+    if about:
+        whose = None if principal.is_admin else principal.member_id
+        return notifications_about(session, about, whose, unread_only, limit, cursor)
     return notifications_of(session, principal.member_id, unread_only, limit, cursor)
 
 

@@ -16,6 +16,7 @@ class NotificationView(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: UUID
+    member_id: UUID = Field(description="Whom it is for (the caller, but in an admin's search).")
     type: str = Field(description="What happened, e.g. REQUEST_ACCEPTED.")
     title: str
     message: str

@@ -9,9 +9,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
+from hourbank_notifications.domain.moderation_notes import MODERATION
 from hourbank_notifications.domain.notes import Note, hours
 from hourbank_shared.contracts import disputes as dsp
-from hourbank_shared.contracts import ledger, members
+from hourbank_shared.contracts import ledger, members, offerings
 from hourbank_shared.contracts import requests as req
 from hourbank_shared.contracts.base import Event
 from hourbank_shared.contracts.enums import Party, TransactionType
@@ -195,6 +196,19 @@ def reactivated(e: members.MemberReactivated, _: Sequence[UUID]) -> list[Note]:
                  "You can request services and move hours again.")]  # fmt: skip
 
 
+def offering_approved(e: offerings.OfferingApproved, _: Sequence[UUID]) -> list[Note]:
+    message = f"“{e.title}” is approved: members can see and request it. {e.note or ''}"
+    return [Note(e.provider_id, "OFFERING_APPROVED", "Offering approved", message.strip(),
+                 e.offering_id)]  # fmt: skip
+
+
+def offering_rejected(e: offerings.OfferingRejected, _: Sequence[UUID]) -> list[Note]:
+    return [Note(e.provider_id, "OFFERING_REJECTED", "Offering not approved",
+                 f"“{e.title}” was not approved. Reason: {e.reason} (revise it to submit it "
+                 "again).",
+                 e.offering_id)]  # fmt: skip
+
+
 MAPPINGS: dict[type[Event], Mapping] = {
     req.RequestAwaitingResponse: awaiting_response,
     req.RequestRejected: rejected,
@@ -219,6 +233,9 @@ MAPPINGS: dict[type[Event], Mapping] = {
     ledger.BalanceChanged: balance_changed,
     members.MemberSuspended: suspended,
     members.MemberReactivated: reactivated,
+    offerings.OfferingApproved: offering_approved,
+    offerings.OfferingRejected: offering_rejected,
+    **MODERATION,
 }
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from hourbank_requests.adapters import tables as t
 from hourbank_requests.domain.members import Member, MemberStatus
 from hourbank_requests.domain.offerings import Offering, Terms
+from hourbank_shared.contracts.enums import OfferingStatus
 from hourbank_shared.db import insert_new, update_versioned
 
 
@@ -96,7 +97,9 @@ class SqlOfferings(_Rows[Offering]):
 
     def save(self, offering: Offering) -> None:
         identity = {"provider_id": offering.provider_id, "created_at": offering.created_at}
-        self._write(offering, identity, {**asdict(offering.terms), "active": offering.active})
+        review = {"review_note": offering.review_note, "reviewed_by": offering.reviewed_by}
+        values = {**asdict(offering.terms), "status": offering.status.value, **review}
+        self._write(offering, identity, values)
 
 
 def member_from_row(row: Row[tuple[object, ...]]) -> Member:
@@ -120,5 +123,12 @@ def offering_from_row(row: Row[tuple[object, ...]]) -> Offering:
         m["title"], m["description"], m["category"], m["rate"], m["response_window_hours"]
     )
     return Offering(
-        m["id"], m["provider_id"], terms, m["created_at"], active=m["active"], version=m["version"]
+        m["id"],
+        m["provider_id"],
+        terms,
+        m["created_at"],
+        status=OfferingStatus(m["status"]),
+        review_note=m["review_note"],
+        reviewed_by=m["reviewed_by"],
+        version=m["version"],
     )

@@ -37,6 +37,12 @@ class SqlRequests:
         row = self._session.execute(query).first()
         return request_from_row(row) if row is not None else None
 
+    def earliest_deadline(self) -> datetime | None:
+        """When the next deadline falls due, whoever holds its request."""
+        due = t.requests.c.deadline_at
+        query = select(func.min(due)).where(due.is_not(None))  # the requests_due index
+        return self._session.execute(query).scalar()
+
     def open_request_for(self, requester_id: UUID, offering_id: UUID) -> UUID | None:
         query = select(t.requests.c.id).where(
             t.requests.c.requester_id == requester_id,

@@ -59,13 +59,20 @@ offerings = Table(
     Column("category", Text, nullable=False),
     hours_column("rate"),
     Column("response_window_hours", SmallInteger, nullable=False),
-    Column("active", Boolean, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("review_note", Text),
+    Column("reviewed_by", Uuid),
     Column("version", Integer, nullable=False, server_default=text("0")),
     *timestamps(),
     CheckConstraint("response_window_hours BETWEEN 2 AND 72", name="offerings_window"),
     CheckConstraint("rate > 0", name="offerings_rate"),
+    CheckConstraint(
+        "status IN ('PENDING_REVIEW','APPROVED','REJECTED','WITHDRAWN')", name="offerings_status"
+    ),
     Index("offerings_provider", "provider_id"),
     Index("offerings_category", "category"),
+    # the public catalog and the admins' review queue, newest first
+    Index("offerings_by_status", "status", "created_at"),
 )
 
 requests = Table(
@@ -102,6 +109,8 @@ requests = Table(
     Index("requests_provider", "provider_id", "created_at"),
     # the deadline worker's queue: only requests with a running deadline
     Index("requests_due", "deadline_at", postgresql_where=text("deadline_at IS NOT NULL")),
+    # the submit backlog the API sheds on: requests still waiting for escrow's hold
+    Index("requests_awaiting_escrow", "created_at", postgresql_where=text("status = 'INITIATED'")),
     # at most one open request per requester and offering
     Index(
         "requests_one_open",

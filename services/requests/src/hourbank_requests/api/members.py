@@ -1,14 +1,15 @@
 """Members: registering the token's subject, profiles, and (for admins) suspension."""
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel
 
 from hourbank_requests.adapters.member_repositories import SqlMembers
 from hourbank_requests.api.dependencies import Now, ReadSession, UnitOfWork
+from hourbank_requests.api.member_queries import members_matching
 from hourbank_requests.api.schemas import (
     MemberView,
     ProfileView,
@@ -22,6 +23,7 @@ from hourbank_requests.unit_of_work import SqlUnitOfWork
 from hourbank_shared.auth import AdminPrincipal, CurrentPrincipal, admin_principal
 from hourbank_shared.commands import run_once
 from hourbank_shared.idempotency import IdempotencyKey
+from hourbank_shared.pagination import Cursor, Limit, Page
 
 router = APIRouter(prefix="/v1/members", tags=["members"])
 admin_router = APIRouter(
@@ -99,6 +101,21 @@ def reactivate(
         member = _found(uow.members.lock(member_id), member_id)
         member.reactivate(body.reason, by_admin_id=admin.member_id)
         return _saved(uow, member, now)
+
+
+@admin_router.get("", responses={403: {"description": "Not an admin (problem+json)"}})
+def find_members(
+    q: Annotated[
+        str,
+        Query(min_length=2, max_length=100, description="A fragment of the name or email."),
+    ],
+    session: ReadSession,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[MemberView]:
+    """Admins: members whose name or email contains `q` (any case), with email and roles,
+    newest first."""
+    return members_matching(session, q.strip(), limit, cursor)
 
 
 def _found(member: Member | None, member_id: UUID) -> Member:

@@ -12,6 +12,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
+from hourbank_requests.api import shedding
 from hourbank_requests.api.dependencies import ReadSession, UnitOfWork
 from hourbank_requests.api.request_queries import (
     RequestFilter,
@@ -63,11 +64,11 @@ def _second_open_request() -> NotAllowedNow:
     )
 
 
-def _caller(principal: CurrentPrincipal) -> Caller:
+async def _caller(principal: CurrentPrincipal) -> Caller:
     return Caller(principal.member_id, principal.is_admin)
 
 
-def _context(request: Request) -> Context:
+async def _context(request: Request) -> Context:
     context: Context = request.app.state.context
     return context
 
@@ -84,12 +85,23 @@ Ctx = Annotated[Context, Depends(_context)]
         403: {"description": "Not a member, or suspended (problem+json)"},
         404: {"description": "No such offering (problem+json)"},
         409: {"description": "Withdrawn offering, or an open request for it already"},
+        **shedding.RESPONSES,
     },
 )
 def submit(
-    body: RequestIn, caller: CurrentCaller, idempotency: IdempotencyKey, uow: UnitOfWork, ctx: Ctx
+    body: RequestIn,
+    caller: CurrentCaller,
+    idempotency: IdempotencyKey,
+    uow: UnitOfWork,
+    ctx: Ctx,
+    gate: shedding.Gate,
+    request: Request,
 ) -> Response:
-    """Ask for an offering's service; escrow then holds hours × rate from the requester."""
+    """Ask for an offering's service; escrow then holds hours × rate from the requester.
+    Refused with 503 and `Retry-After`, before anything is written, while too many requests
+    wait for escrow's hold."""
+    if (refusal := gate.check()) is not None:
+        return shedding.refused(refusal, request)
 
     def submit_it(uow: SqlUnitOfWork) -> tuple[int, BaseModel]:
         submitted = submit_request(
@@ -116,10 +128,10 @@ def my_requests(
 
 
 @router.get("/overdue", responses={403: {"description": "Not an admin (problem+json)"}})
-def overdue(_: AdminPrincipal, request: Request, session: ReadSession) -> list[OverdueView]:
+def overdue(_: AdminPrincipal, ctx: Ctx, session: ReadSession) -> list[OverdueView]:
     """Admins: requests that stayed in a status longer than it allows, oldest first, with
     what they wait for (also `hourbank-requests overdue` for operators)."""
-    time = _context(request).time
+    time = ctx.time
     return [
         OverdueView.model_validate(o, from_attributes=True) for o in overdue_requests(session, time)
     ]
@@ -164,7 +176,7 @@ class Action:
         return run_once(self.uow, self.idempotency, handled)
 
 
-def _action(
+async def _action(
     request_id: UUID, caller: CurrentCaller, idempotency: IdempotencyKey, uow: UnitOfWork, ctx: Ctx
 ) -> Action:
     return Action(request_id, caller, idempotency, uow, ctx)

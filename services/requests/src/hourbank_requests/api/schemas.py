@@ -13,7 +13,7 @@ from hourbank_requests.domain import members as m
 from hourbank_requests.domain import offerings as o
 from hourbank_requests.domain.lifecycle import Actor, DeadlineKind
 from hourbank_requests.domain.service_request import ServiceRequest
-from hourbank_shared.contracts.enums import Party, RequestStatus
+from hourbank_shared.contracts.enums import OfferingStatus, Party, RequestStatus
 from hourbank_shared.money import Amount, HoursInput, Rate, RateInput
 
 MESSAGE_MAX = 2000
@@ -115,6 +115,28 @@ class OfferingPatch(BaseModel):
         return cast(o.TermChanges, {name: getattr(self, name) for name in self.model_fields_set})
 
 
+ReviewNote = Annotated[str, _length(0, o.NOTE_MAX)]
+RejectionReason = Annotated[str, _length(1, o.NOTE_MAX)]
+
+
+SeenVersion = Annotated[
+    int | None,
+    Field(
+        None, ge=0, description="The offering's `version` the admin reviewed: 409 if it changed."
+    ),
+]
+
+
+class ApprovalIn(BaseModel):
+    note: ReviewNote | None = Field(None, description="For the provider, if anything.")
+    version: SeenVersion = None
+
+
+class RejectionIn(BaseModel):
+    reason: RejectionReason = Field(description="Why, as the provider will read it.")
+    version: SeenVersion = None
+
+
 class OfferingView(BaseModel):
     id: UUID
     provider_id: UUID
@@ -123,16 +145,33 @@ class OfferingView(BaseModel):
     category: str
     rate: Rate
     response_window_hours: int
-    active: bool = Field(description="false once the provider withdrew it.")
+    status: OfferingStatus = Field(
+        description="Only APPROVED offerings are listed to members and can be requested."
+    )
+    active: bool = Field(description="false once withdrawn (status WITHDRAWN).")
+    review_note: str | None = Field(
+        None,
+        description="The last review's note or rejection reason: shown to the provider and "
+        "admins only.",
+    )
+    reviewed_by: UUID | None = Field(
+        None, description="The admin who reviewed it last: shown to the provider and admins only."
+    )
+    version: int = Field(description="Changes with every change; a review may name it.")
     created_at: datetime
 
     @classmethod
-    def of(cls, offering: o.Offering) -> "OfferingView":
+    def of(cls, offering: o.Offering, *, with_review: bool = True) -> "OfferingView":
+        """`with_review`: the caller is the provider or an admin, who read the review."""
         return cls(
             id=offering.id,
             provider_id=offering.provider_id,
             created_at=offering.created_at,
+            status=offering.status,
             active=offering.active,
+            review_note=offering.review_note if with_review else None,
+            reviewed_by=offering.reviewed_by if with_review else None,
+            version=offering.version,
             **asdict(offering.terms),
         )
 

@@ -1,4 +1,5 @@
-"""How a request reacts to its deadline and to the escrow and disputes services' events.
+"""How a request reacts to its deadline and to the escrow and disputes services' events, and
+how an offering or a member is dealt with when an admin resolved a report on it (moderation).
 
 None of these raise: an event that does not fit the current status (a duplicate, or a late
 arrival) is ignored and the function returns False.
@@ -7,12 +8,16 @@ arrival) is ignored and the function returns False.
 from decimal import Decimal
 from uuid import UUID
 
+from hourbank_requests.domain.errors import Forbidden
 from hourbank_requests.domain.lifecycle import DISPUTABLE, Actor, DeadlineKind
+from hourbank_requests.domain.members import REASON_MAX, Member
+from hourbank_requests.domain.offerings import Offering
 from hourbank_requests.domain.service_request import ServiceRequest
 from hourbank_shared.clock import BusinessTime
 from hourbank_shared.contracts import requests as ev
 from hourbank_shared.contracts.enums import DisputeResolution, HoldFailureReason
 from hourbank_shared.contracts.enums import RequestStatus as S
+from hourbank_shared.contracts.reports import ReportResolved
 
 
 def deadline_passed(request: ServiceRequest, time: BusinessTime) -> bool:
@@ -168,4 +173,33 @@ def escrow_settled(
     else:
         request.record(ev.RequestSettled, dispute_id=dispute_id, provider_amount=provider_amount,
                      requester_refund=refund)  # fmt: skip
+    return True
+
+
+# moderation: the disputes service decided on a report, this service owns its subject ----------
+
+
+def moderation_reason(event: ReportResolved) -> str:
+    """Why, as the member reads it in their notification (at most a suspension's length)."""
+    reason = f"After a report ({event.reason}): {event.note}"
+    return reason if len(reason) <= REASON_MAX else reason[: REASON_MAX - 1] + "…"
+
+
+def withdraw_reported_offering(offering: Offering, event: ReportResolved) -> bool:
+    """Withdrawn by the deciding admin; an offering already withdrawn stays as it is."""
+    if not offering.active:
+        return False
+    offering.withdraw(event.admin_id, by_admin=True, reason=moderation_reason(event))
+    return True
+
+
+def suspend_reported_member(member: Member, event: ReportResolved) -> bool:
+    """Suspended by the deciding admin; a member already suspended stays as they are, and an
+    admin is never the one suspended by their own decision (disputes refuses that first)."""
+    if not member.is_active:
+        return False
+    try:
+        member.suspend(moderation_reason(event), by_admin_id=event.admin_id)
+    except Forbidden:
+        return False
     return True

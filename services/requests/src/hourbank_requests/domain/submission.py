@@ -15,6 +15,7 @@ from hourbank_requests.domain.lifecycle import (
 from hourbank_requests.domain.service_request import ServiceRequest
 from hourbank_shared.clock import BusinessTime
 from hourbank_shared.contracts import requests as ev
+from hourbank_shared.contracts.enums import OfferingStatus
 from hourbank_shared.contracts.enums import RequestStatus as S
 from hourbank_shared.money import MAX_HOURS, amount_of
 
@@ -26,7 +27,7 @@ class OfferingTerms:
     title: str
     rate: Decimal
     response_window_hours: int
-    active: bool
+    status: OfferingStatus
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,12 @@ def submit(
         raise Forbidden("your membership is suspended: you cannot submit requests")
     if offering.provider_id == submission.requester_id:
         raise InvalidInput("you cannot request your own offering")
-    if not offering.active:
-        raise NotAllowedNow(f"the offering {offering.id} was withdrawn")
+    if offering.status is not OfferingStatus.APPROVED:
+        raise NotAllowedNow(
+            f"the offering {offering.id} is {offering.status}: only APPROVED offerings can be "
+            "requested",
+            offering_status=offering.status,
+        )
     if not provider_active:
         raise NotAllowedNow("the offering's provider is suspended")
     if open_request is not None:

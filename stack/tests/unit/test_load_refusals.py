@@ -1,0 +1,94 @@
+"""The load driver and a submission shed at the door, over real HTTP to a small server playing
+the gateway: the load generator counts the lifecycle as refused and sends nothing more; the
+fault injector's client sends it again after Retry-After."""
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from hourbank_stack.lifecycle import Api, Pair, lifecycle
+from hourbank_stack.load import RateResult
+
+SECRET = "s" * 32
+SHED = {
+    "type": "https://hourbank.dev/problems/overloaded",
+    "title": "Service Unavailable",
+    "status": 503,
+    "detail": "too many requests are waiting for escrow to hold their hours",
+}
+
+
+def shed(retry_after: str) -> web.Response:
+    return web.Response(
+        status=503,
+        text=json.dumps(SHED),
+        content_type="application/problem+json",
+        headers={"Retry-After": retry_after},
+    )
+
+
+async def serving(
+    answers: list[web.Response], test: Callable[[str, list[str]], Awaitable[None]]
+) -> list[str]:
+    """Answers each request with the next of `answers`; returns the paths asked for."""
+    asked: list[str] = []
+
+    async def answer(request: web.Request) -> web.Response:
+        asked.append(f"{request.method} {request.path}")
+        return answers.pop(0)
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        await test(f"http://127.0.0.1:{port}", asked)
+    finally:
+        await runner.cleanup()
+    return asked
+
+
+def test_the_load_generator_counts_a_shed_submission_as_refused_and_moves_on() -> None:
+    async def run(base_url: str, asked: list[str]) -> None:
+        api = Api(base_url, SECRET, patience=5, shed_is_final=True)
+        pair = Pair(api.member(), api.member(), "offering-1")
+        outcome = await lifecycle(api, pair)
+        await api.close()
+        assert outcome.refused_for == 7
+        assert not outcome.ok
+        assert outcome.error == ""  # refused, not failed
+        assert asked == ["POST /v1/requests"]  # no retry, no poll
+
+    asyncio.run(serving([shed("7")], run))
+
+
+def test_the_fault_injectors_client_sends_a_shed_submission_again_after_retry_after() -> None:
+    created = web.json_response({"id": "r-1", "status": "INITIATED"}, status=201)
+
+    async def run(base_url: str, asked: list[str]) -> None:
+        api = Api(base_url, SECRET, patience=5)
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        body = await api.call(api.member(), "POST", "/v1/requests", {"hours": "1.00"})
+        await api.close()
+        assert body["id"] == "r-1"
+        assert loop.time() - began >= 1.0  # waited the Retry-After
+        assert api.retries["shed"] == 1
+        assert asked == ["POST /v1/requests", "POST /v1/requests"]
+
+    asyncio.run(serving([shed("1"), created], run))
+
+
+def test_refusals_are_not_failures_but_do_mark_the_rate_saturated() -> None:
+    calm = RateResult(offered=10, seconds=30, started=300, completed=300, throughput=10.0)
+    shedding = RateResult(
+        offered=10, seconds=30, started=300, completed=200, refused=100, throughput=10.0
+    )
+    assert not calm.saturated
+    assert shedding.failed == 0
+    assert shedding.saturated
