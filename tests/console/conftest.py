@@ -54,13 +54,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items[:] = rest[:at] + ours + rest[at:]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
+    """Per module, not per session: Playwright's sync API keeps an event loop running in this
+    thread until it stops, and the tests after these (the fault injection) run `asyncio.run`."""
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
         pytest.fail(f"{CHROMIUM} not found: install Debian's Chromium (apt-get install chromium)")

@@ -231,12 +231,12 @@ class ConsumerRunner:
         """Handle `run` in one transaction, or one by one if that fails; False if interrupted."""
         if not run:
             return True
-        handled = sum(1 for message in run if self._skipped(message) is None)
-        if handled > 1 and self._handled_together(run):
+        skipped_types = [self._skipped(message) for message in run]
+        handled = skipped_types.count(None)
+        if handled > 1 and self._handled_together(run, skipped_types):
             self._store(run)
             return True
-        for message in run:
-            skipped = self._skipped(message)
+        for message, skipped in zip(run, skipped_types, strict=True):
             if skipped is not None:
                 metrics.PROCESSED.labels(self.name, skipped, Outcome.IGNORED.value).inc()
             elif self.process(message, stop) is Outcome.INTERRUPTED:
@@ -251,13 +251,15 @@ class ConsumerRunner:
         for message in last.values():
             self._consumer.store_offsets(message=message)
 
-    def _handled_together(self, run: Sequence[Message]) -> bool:
+    def _handled_together(
+        self, run: Sequence[Message], skipped_types: Sequence[str | None]
+    ) -> bool:
         """True if every event of `run` was handled and the batch committed; False (nothing of
-        it happened) on a poison message or any failure of a handler or of the commit."""
+        it happened) on a poison message or any failure of a handler or of the commit.
+        `skipped_types`: per record, its type if this consumer has no handler for it."""
         received: list[Received] = []
         ignored: list[str] = []
-        for message in run:
-            skipped = self._skipped(message)
+        for message, skipped in zip(run, skipped_types, strict=True):
             if skipped is not None:
                 ignored.append(skipped)
                 continue

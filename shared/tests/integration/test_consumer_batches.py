@@ -5,11 +5,9 @@ effect, commit); the batch is the consumer's business. Each effect records the t
 ran in, so the tests see which events shared one.
 """
 
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +29,7 @@ from hourbank_shared.kafka import dlq_topic
 from hourbank_shared.outbox import outbox_table
 from hourbank_shared.settings import libpq_url
 from hourbank_shared.testing.infra import Infra
+from hourbank_shared.testing.processes import consumer_running
 from hourbank_shared.topic_reader import read_all
 from hourbank_shared.unit_of_work import MessagingTables, SqlUnitOfWork
 
@@ -97,21 +96,9 @@ def publish(bootstrap: str, topic: str, members: list[uuid.UUID]) -> None:
     producer.flush(10)
 
 
-@contextmanager
-def running(runner: ConsumerRunner) -> Iterator[None]:
-    stop = threading.Event()
-    thread = threading.Thread(target=runner.run, args=(stop,))
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join(30)
-
-
 def run_until(runner: ConsumerRunner, done: Callable[[], bool], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
-    with running(runner):
+    with consumer_running(runner):
         while not done() and time.monotonic() < deadline:
             time.sleep(0.1)
     assert done(), "timed out"
@@ -217,7 +204,7 @@ def test_a_lone_event_is_handled_at_once_not_when_a_batch_would_be_full(
         name=name, bootstrap=infra.bootstrap, topics=[topic], routes={MemberRegistered.TYPE: handle}
     )
     delays = []
-    with running(runner):
+    with consumer_running(runner):
         assert runner.assigned.wait(30)
         for _ in range(5):
             member = uuid.uuid4()

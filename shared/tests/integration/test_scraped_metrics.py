@@ -1,11 +1,9 @@
 """Gauges read on scrape against the real broker and database: consumer lag, waiting dead
 letters, the outbox backlog."""
 
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +22,7 @@ from hourbank_shared.relay.metrics import outbox_backlog
 from hourbank_shared.scraped import ReadOnScrape, scrape_engine
 from hourbank_shared.testing.infra import Infra
 from hourbank_shared.testing.pg import PgStore
+from hourbank_shared.testing.processes import consumer_running
 
 pytestmark = pytest.mark.integration
 
@@ -55,18 +54,6 @@ def eventually(read: Callable[[], Any], wanted: Any, seconds: float = 30) -> Any
     return seen
 
 
-@contextmanager
-def consuming(runner: ConsumerRunner) -> Iterator[None]:
-    stop = threading.Event()
-    thread = threading.Thread(target=runner.run, args=(stop,))
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join(30)
-
-
 def test_lag_is_the_whole_partition_until_the_group_consumed_it_then_0(
     infra: Infra, new_topic: Any
 ) -> None:
@@ -92,7 +79,7 @@ def test_lag_is_the_whole_partition_until_the_group_consumed_it_then_0(
         topics=[topic],
         routes={MemberRegistered.TYPE: lambda envelope, _: handled.append(envelope)},
     )
-    with consuming(runner):
+    with consumer_running(runner):
         caught_up = {(group, topic, "0"): 0, (group, topic, "1"): 0}
         assert eventually(lambda: samples(lag), caught_up) == caught_up
     assert len(handled) == 6
@@ -113,7 +100,7 @@ def test_dead_letters_wait_until_replayed(infra: Infra, new_topic: Any) -> None:
         topics=[topic],
         routes={MemberRegistered.TYPE: lambda envelope, _: handled.append(envelope)},
     )
-    with consuming(runner):
+    with consumer_running(runner):
         assert eventually(lambda: len(handled), 1) == 1
     offsets = AdminOffsets(infra.bootstrap)
     waiting = dead_letters(offsets, ReplayReader(infra.bootstrap), [name], cache_seconds=0)

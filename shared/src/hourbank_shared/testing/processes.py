@@ -2,7 +2,12 @@
 
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from hourbank_shared.consumer import ConsumerRunner
 
 
 def start_relay(
@@ -18,3 +23,16 @@ def start_relay(
         return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     with log.open("ab") as out:
         return subprocess.Popen(command, stdout=out, stderr=out)
+
+
+@contextmanager
+def consumer_running(runner: ConsumerRunner) -> Iterator[None]:
+    """`runner` consuming in a thread of this process until the block ends."""
+    stop = threading.Event()
+    thread = threading.Thread(target=runner.run, args=(stop,))
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(30)
