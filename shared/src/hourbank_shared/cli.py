@@ -142,15 +142,7 @@ def serve_all(service: ServiceProcesses, args: argparse.Namespace) -> None:
         gauge for command in ("consume", "relay", *workers) for gauge in _scraped(service, command)
     ]
     serve(settings.metrics_port, Heartbeats(f"{service.name} serve", beats), gauges)
-    api = uvicorn.Server(
-        uvicorn.Config(
-            service.app(),
-            host=args.host,
-            port=args.port or settings.api_port,
-            log_config=None,
-            access_log=settings.access_log,
-        )
-    )
+    api = api_server(service.app(), settings, args)
     failed = threading.Event()
     loops: dict[str, Callable[[], None]] = {
         "api": api.run,
@@ -179,6 +171,19 @@ def serve_all(service: ServiceProcesses, args: argparse.Namespace) -> None:
         thread.join(30)
     if failed.is_set():
         raise SystemExit(1)
+
+
+def api_server(app: FastAPI, settings: ServiceSettings, args: argparse.Namespace) -> uvicorn.Server:
+    """The API as a server `serve` runs in a thread (it stops when `should_exit` is set); its
+    address from `--host`/`--port`, else the settings."""
+    config = uvicorn.Config(
+        app,
+        host=args.host,
+        port=args.port or settings.api_port,
+        log_config=None,
+        access_log=settings.access_log,
+    )
+    return uvicorn.Server(config)
 
 
 def _worker_loop(

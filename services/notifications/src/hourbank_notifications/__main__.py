@@ -23,6 +23,7 @@ from hourbank_notifications.bootstrap import Notifications, bootstrap
 from hourbank_notifications.email.mailer import SmtpMailer
 from hourbank_notifications.email.sender import send_due
 from hourbank_notifications.handlers import CONSUMER
+from hourbank_shared.cli import api_server
 from hourbank_shared.consumer import RetryPolicy
 from hourbank_shared.heartbeat import Heartbeat, Heartbeats
 from hourbank_shared.logs import configure_logging
@@ -109,15 +110,7 @@ def serve_all(service: Notifications, args: argparse.Namespace) -> None:
     from hourbank_notifications.api.app import create_app
 
     app = create_app(settings, service.sessions, service.context.clock)
-    api = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host=args.host,
-            port=args.port or settings.api_port,
-            log_config=None,
-            access_log=settings.access_log,
-        )
-    )
+    api = api_server(app, settings, args)
     threads = [
         threading.Thread(target=api.run, name="api"),
         threading.Thread(
