@@ -4,7 +4,7 @@ SHELL := /bin/bash
 INFRA := infra/hb-infra
 WITH_ENV := eval "$$($(INFRA) env)" &&
 
-.PHONY: help setup up start down status demo test unit lint bench load faults token dashboard compose-check console console-check console-screenshots
+.PHONY: help setup up start down status demo test unit lint bench load faults campaign token dashboard compose-check console console-check console-screenshots
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -53,6 +53,10 @@ load: setup  ## lifecycles through the gateway at rising rates; writes docs/benc
 
 faults: setup  ## kill processes, restart Kafka and PostgreSQL under load, check exactly-once (needs `make start`)
 	uv run hourbank faults $(FAULT_ARGS)
+
+CAMPAIGN ?= short
+campaign: setup  ## every kind of fault on 2 replicas in the fault lab (root; CAMPAIGN=long: 1,000 faults)
+	infra/fault-campaign $(CAMPAIGN) $(FAULT_ARGS)
 
 dashboard: setup  ## the saga dashboard from the local Prometheus as a PNG (after `make start UP_ARGS=--observe` and `make load`)
 	uv run hourbank dashboard-png $(DASHBOARD_ARGS)

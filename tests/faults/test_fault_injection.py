@@ -51,4 +51,4 @@ def test_nothing_is_lost_or_doubled_when_processes_broker_and_database_die(
     assert any("PostgreSQL back (exit code 0)" in line for line in report.events), report.events
     failed = [(name, detail) for name, ok, detail in report.checks if not ok]
     assert not failed, failed
-    assert len(report.checks) == 7
+    assert len(report.checks) == 11  # the seven; faults injected; deadlines, groups, relay batches

@@ -15,20 +15,24 @@ from types import FrameType
 
 from hourbank_shared.auth.devtoken import dev_token
 from hourbank_shared.committed_secrets import DEV_JWT_SECRET
-from hourbank_stack import control, gateway
+from hourbank_stack import control, gateway, netlab
+from hourbank_stack.campaign import KINDS, PRESETS, parse_counts
 from hourbank_stack.observability import prometheus
 from hourbank_stack.observability.local import Observers, observers
 from hourbank_stack.supervisor import (
     COMBINED_ENV,
+    LAB_ENV,
+    REPLICAS_ENV,
     StartFailed,
     Supervisor,
     alive,
     listening,
+    placements,
     read_state,
     stack_roles,
     state_dir,
 )
-from hourbank_stack.topology import GATEWAY_PORT, SERVICES
+from hourbank_stack.topology import GATEWAY_PORT, SERVICES, parse_replicas
 
 REPO = gateway.REPO
 INFRA = control.INFRA
@@ -101,6 +105,14 @@ def preflight(gateway_port: int, observers: dict[int, str]) -> None:
         raise Fail("ports already in use: " + "; ".join(taken) + ". Stop what holds them.")
 
 
+def _replicas(text: str) -> str:
+    try:
+        parse_replicas(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def run_checked(command: list[str], env: dict[str, str], what: str) -> None:
     result = subprocess.run(command, env=env, capture_output=True, text=True)
     if result.returncode != 0:
@@ -115,6 +127,8 @@ def up(args: argparse.Namespace) -> None:
         raise Fail(f"already running (supervisor pid {state['supervisor']}); `hourbank stop` first")
     # read by every role lookup in this process (ports, Prometheus targets, the children)
     os.environ[COMBINED_ENV] = "1" if args.combined else "0"
+    os.environ[REPLICAS_ENV] = args.replicas
+    os.environ[LAB_ENV] = "1" if args.lab else "0"
     found = Observers()
     if args.observe:
         ensure_installed(prometheus.PACKAGE, "--observe", prometheus.binary)
@@ -129,6 +143,11 @@ def up(args: argparse.Namespace) -> None:
     if subprocess.run([str(INFRA), "up"]).returncode != 0:
         raise Fail("the infrastructure did not start (see above)")
     env = development_env(args.time_scale) | found.env
+    if args.lab:
+        step("the fault lab: a network namespace per process (docs/faults.md)")
+        netlab.prepare_host(INFRA)
+        for placement in placements().values():
+            netlab.place(placement.name, placement.index)
     if args.offering_review:
         env["HOURBANK_OFFERING_REVIEW"] = "true"  # read by the requests service only
     step("topics")
@@ -156,6 +175,8 @@ def up(args: argparse.Namespace) -> None:
             signal.signal(signal.SIGINT, lambda *_: say("  (stopping, please wait)"))
             step("stopping the services and the gateway")
             supervisor.stop()
+            if args.lab:
+                netlab.teardown()
             if not keep_infra:
                 step("stopping Kafka and PostgreSQL")
                 subprocess.run([str(INFRA), "down"])
@@ -222,6 +243,9 @@ def detach(args: argparse.Namespace) -> None:
         command.append("--offering-review")
     if args.combined:
         command.append("--combined")
+    if args.lab:
+        command.append("--lab")
+    command += ["--replicas", args.replicas]
     with log.open("wb") as out:
         child = subprocess.Popen(
             command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
@@ -258,6 +282,8 @@ def stop(args: argparse.Namespace) -> None:
         for entry in processes.values():
             if alive(entry.get("pid")):
                 os.kill(entry["pid"], signal.SIGTERM)
+    if state and state.get("lab"):
+        netlab.teardown()  # what a supervisor that died left of the lab
     if args.infra:
         step("stopping Kafka and PostgreSQL")
         subprocess.run([str(INFRA), "down"], check=False)
@@ -312,6 +338,12 @@ def faults(args: argparse.Namespace) -> None:
     from hourbank_stack import faults as injector
 
     env = development_env()
+    counts = PRESETS.get(args.faults) if args.faults in PRESETS else None
+    if counts is None and args.faults:
+        try:
+            counts = parse_counts(args.faults)
+        except ValueError as exc:
+            raise Fail(f"--faults: {exc}") from None
     plan = injector.Plan(
         args.lifecycles,
         args.kills,
@@ -320,6 +352,9 @@ def faults(args: argparse.Namespace) -> None:
         restart_kafka=not args.no_kafka,
         restart_pg=not args.no_pg,
         seed=args.seed,
+        faults=counts,
+        replay=args.replay,
+        schedule_out=args.schedule_out,
     )
     injector.main(plan, _running_base_url(), env["HOURBANK_JWT_SECRET"], env, str(INFRA))
 
@@ -350,6 +385,19 @@ def main() -> None:
         "--combined",
         action="store_true",
         help="one process per service (API, consumer, relay, workers as threads) instead of 14",
+    )
+    p.add_argument(
+        "--replicas",
+        type=_replicas,
+        default="1",
+        help="N of every scalable process, or per command: api=3,consume=2,worker=2,deadlines=2,"
+        "relay=2 (relays beyond the first stand by for its lock)",
+    )
+    p.add_argument(
+        "--lab",
+        action="store_true",
+        help="each service process in its own network namespace, for the network faults of "
+        "`hourbank faults` (root; docs/faults.md)",
     )
     p.set_defaults(run=up)
     p = commands.add_parser("stop", help="stop the services and the gateway")
@@ -397,6 +445,16 @@ def main() -> None:
     p.add_argument("--no-kafka", action="store_true", help="do not restart the broker")
     p.add_argument("--no-pg", action="store_true", help="do not restart PostgreSQL")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--faults",
+        help="faults per kind, e.g. kill=40,freeze=20,cut-kafka=20 (kinds: "
+        + ", ".join(KINDS)
+        + "), or a preset: "
+        + ", ".join(PRESETS)
+        + "; replaces --kills/--no-kafka/--no-pg",
+    )
+    p.add_argument("--replay", type=Path, help="run a schedule written by an earlier run again")
+    p.add_argument("--schedule-out", type=Path, help="where to write the schedule (JSON)")
     p.set_defaults(run=faults)
     p = commands.add_parser("dashboard-png", help="the saga dashboard from Prometheus, as PNG")
     p.add_argument("--minutes", type=float, default=15.0, help="how far back")

@@ -1,31 +1,36 @@
-"""`hourbank faults`: SIGKILL service processes, restart the broker and the database, while
-lifecycles are in flight; then check that nothing was lost or doubled.
+"""`hourbank faults`: a campaign of faults (campaign.KINDS: SIGKILL, SIGSTOP, a process cut off
+from Kafka or PostgreSQL, a lossy slow network, a clock jump, a throttled or full broker,
+broker and database restarts) while lifecycles are in flight; then check that nothing was lost
+or doubled, and measure how long each kind of fault stopped the saga.
 
 The supervisor starts every killed process again (as Kubernetes would); clients retry with
 their Idempotency-Key. Checked afterwards: every lifecycle reached its expected status,
 reconciliation is clean, no event id appears twice on any topic (read_committed), each
-request's events and ledger effects happened exactly once, balances moved exactly, and every
-notification exists exactly once.
+request's events and ledger effects happened exactly once, balances moved exactly, every
+notification exists exactly once, no request is left non-terminal past its deadline, every
+consumer group caught up, and no relay batch was published twice.
 """
 
 import asyncio
 import json
-import random
-import subprocess
 import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
-
-import psutil
 
 from hourbank_shared.kafka_security import KafkaSecurity
 from hourbank_shared.startup import built_or_exit
 from hourbank_shared.topic_reader import end_offsets, read_all
+from hourbank_stack.campaign import Executor, Fault, process_names, schedule
+from hourbank_stack.campaign import load as load_schedule
+from hourbank_stack.campaign import save as save_schedule
+from hourbank_stack.campaign_checks import groups_caught_up, overdue_requests, relay_batches_once
+from hourbank_stack.campaign_recovery import Timeline, faults_by_kind, recovery, table
 from hourbank_stack.lifecycle import KINDS, Api, Member, Outcome, Pair, lifecycle
-from hourbank_stack.supervisor import listening, read_state, stack_roles
+from hourbank_stack.supervisor import in_lab, read_state, state_dir
 
 PUBLIC_TOPICS = tuple(
     f"hourbank.{name}.v1"
@@ -41,16 +46,32 @@ class Plan:
     rate: float = 2.0
     """Lifecycles started per second."""
     window: float = 0.0
-    """Seconds over which the kills are spread; 0: twice the submission window."""
+    """Seconds over which the faults are spread; 0: twice the submission window."""
     restart_kafka: bool = True
     restart_pg: bool = True
     seed: int = 0
+    faults: dict[str, int] | None = None
+    """Faults per kind (campaign.KINDS); None: `kills` SIGKILLs and the two restarts."""
+    replay: Path | None = None
+    """A schedule written by an earlier run, run again exactly (its faults, lifecycles, rate)."""
+    schedule_out: Path | None = None
+
+    def counts(self) -> dict[str, int]:
+        if self.faults is not None:
+            return self.faults
+        return {
+            "kill": self.kills,
+            "restart-broker": int(self.restart_kafka),
+            "restart-postgres": int(self.restart_pg),
+        }
 
 
 @dataclass
 class Report:
     events: list[str] = field(default_factory=list)
     checks: list[tuple[str, bool, str]] = field(default_factory=list)
+    figures: list[str] = field(default_factory=list)
+    """The campaign's figures: faults by kind, recovery per kind, lifecycles by outcome."""
 
     def log(self, began: float, what: str) -> None:
         line = f"  t+{time.monotonic() - began:6.1f}s  {what}"
@@ -61,6 +82,10 @@ class Report:
         self.checks.append((name, ok, detail))
         print(f"  {'✓' if ok else '✗'} {name}{': ' + detail if detail else ''}", flush=True)
 
+    def figure(self, text: str) -> None:
+        self.figures.append(text)
+        print(text, flush=True)
+
     @property
     def ok(self) -> bool:
         return bool(self.checks) and all(ok for _, ok, _ in self.checks)
@@ -68,101 +93,117 @@ class Report:
 
 async def run(plan: Plan, base_url: str, secret: str, env: dict[str, str], infra: str) -> Report:
     report = Report()
-    rng = random.Random(plan.seed)
     bootstrap = env["KAFKA_BOOTSTRAP_SERVERS"]
+    faults, meta = _schedule(plan)
+    lifecycles, rate = int(str(meta["lifecycles"])), float(str(meta["rate"]))
     since = {topic: end_offsets(bootstrap, topic) for topic in PUBLIC_TOPICS}
     # Patient clients: with the broker down a minute and processes dying every second, a step
     # may wait minutes; late is not lost, and the checks below tell which is which.
     api = Api(base_url, secret, patience=900)
     admin = api.member(admin=True)
-    print(f"▸ {plan.lifecycles} pairs of members", flush=True)
-    pairs = await asyncio.gather(*(api.pair(admin) for _ in range(plan.lifecycles)))
-    kinds = [KINDS[n % len(KINDS)] for n in range(plan.lifecycles)]
-    duration = plan.lifecycles / plan.rate
-    print(f"▸ {plan.lifecycles} lifecycles over {duration:.0f}s, with faults:", flush=True)
+    print(f"▸ {lifecycles} pairs of members", flush=True)
+    pairs = list(await asyncio.gather(*(api.pair(admin) for _ in range(lifecycles))))
+    print(f"▸ lifecycles at {rate:g}/s, at least {lifecycles}, until the {len(faults)} faults end:")
+    timeline = Timeline(bootstrap)
+    timeline.start()
     began = time.monotonic()
-
-    async def start(n: int) -> Outcome:
-        await asyncio.sleep(n / plan.rate)
-        return await lifecycle(api, pairs[n], kinds[n])
-
-    work = asyncio.gather(*(start(n) for n in range(plan.lifecycles)))
-    await chaos(plan, rng, report, began, duration, infra)
-    outcomes = await work
+    executor = Executor(infra, lambda line: report.log(began, line))
+    chaos = asyncio.create_task(executor.run(faults, began))
+    outcomes = await _lifecycles(api, admin, pairs, lifecycles, rate, began, chaos)
+    await chaos
     report.log(began, "every lifecycle finished; checking")
     await check(api, admin, list(pairs), outcomes, report, bootstrap, since)
+    timeline.stop()
+    report.check(
+        "every fault injected and healed",
+        not executor.errors,
+        "; ".join(executor.errors[:5])
+        or f"{len(executor.records)} faults, {len(executor.skipped)} skipped (not serving)",
+    )
+    await asyncio.to_thread(_campaign_checks, env, bootstrap, report, timeline)
+    _figures(report, executor, timeline, outcomes)
     await api.close()
     return report
 
 
-async def chaos(
-    plan: Plan, rng: random.Random, report: Report, began: float, duration: float, infra: str
+async def _lifecycles(
+    api: Api,
+    admin: Member,
+    pairs: list[Pair],
+    at_least: int,
+    rate: float,
+    began: float,
+    chaos: "asyncio.Task[None]",
+) -> list[Outcome]:
+    """Lifecycles started at `rate` until at least `at_least` started and every fault has
+    healed, so every fault has traffic to stop and to measure its recovery on; the pairs they
+    run on are made as needed (and appended to `pairs`, for the checks)."""
+    started: list[asyncio.Task[Outcome]] = []
+    n = 0
+    while n < at_least or not chaos.done():
+        await asyncio.sleep(max(0.0, began + n / rate - time.monotonic()))
+        if n == len(pairs):
+            pairs.append(await api.pair(admin))
+        started.append(asyncio.create_task(lifecycle(api, pairs[n], KINDS[n % len(KINDS)])))
+        n += 1
+    return list(await asyncio.gather(*started))
+
+
+def _schedule(plan: Plan) -> tuple[list[Fault], dict[str, object]]:
+    """The plan's schedule, or the replayed one; written beside the logs before any fault."""
+    if plan.replay is not None:
+        faults, meta = load_schedule(plan.replay)
+        print(f"▸ replaying {plan.replay}: {len(faults)} faults (seed {meta.get('seed')})")
+        return faults, meta
+    window = plan.window or 2 * plan.lifecycles / plan.rate
+    lab = in_lab()
+    faults = schedule(plan.counts(), window, process_names(), lab, plan.seed)
+    written: dict[str, object] = {
+        "seed": plan.seed,
+        "lifecycles": plan.lifecycles,
+        "rate": plan.rate,
+        "window": window,
+        "lab": lab,
+        "processes": process_names(),
+    }
+    out = plan.schedule_out or state_dir() / f"faults-schedule-{plan.seed}.json"
+    save_schedule(out, faults, written)
+    print(f"▸ schedule written to {out} (replay: hourbank faults --replay {out})", flush=True)
+    return faults, written
+
+
+def _campaign_checks(
+    env: dict[str, str], bootstrap: str, report: Report, timeline: Timeline
 ) -> None:
-    """Kills spread over the window (by default twice the submission window) while, beside
-    them, the broker restarts at a third of the submissions and the database at two thirds.
-    Only a process that is serving (its port answers) is killed: one killed again while still
-    starting would test nothing but the supervisor's backoff."""
-    window = plan.window or 2 * duration
-    moments = sorted(rng.uniform(0.5, window) for _ in range(plan.kills))
-
-    async def at(moment: float) -> None:
-        await asyncio.sleep(max(0.0, began + moment - time.monotonic()))
-
-    async def kills() -> None:
-        for moment in moments:
-            await at(moment)
-            running = [
-                (r.name, pid)
-                for r in stack_roles()
-                if (pid := _pid(r.name)) is not None and _running(pid) and listening(r.port)
-            ]
-            if not running:
-                report.log(began, "skip: every process is starting again")
-                continue
-            name, pid = rng.choice(running)
-            subprocess.run(["kill", "-KILL", str(pid)], check=False)
-            report.log(began, f"SIGKILL {name} (pid {pid})")
-
-    async def restarts() -> None:
-        for moment, what, label in _restarts(plan, duration):
-            await at(moment)
-            report.log(began, f"restarting {label}")
-            done = await asyncio.to_thread(
-                subprocess.run, [infra, "restart", what], capture_output=True, text=True
-            )
-            report.log(began, f"{label} back (exit code {done.returncode})")
-
-    await asyncio.gather(kills(), restarts())
+    """What issue 19 added to the seven: deadlines, consumer groups, relay batches."""
+    ok, detail = overdue_requests(env["HOURBANK_REQUESTS_DATABASE_URL"], OVERDUE_GRACE_SECONDS)
+    report.check("no request left in a non-terminal status past its deadline", ok, detail)
+    ok, detail = groups_caught_up(bootstrap, timeout=120)
+    report.check("every consumer group caught up", ok, detail)
+    ok, detail = relay_batches_once(bootstrap, tailed=timeline.batches())
+    report.check("no relay batch published twice (checkpoints)", ok, detail)
 
 
-def _restarts(plan: Plan, duration: float) -> list[tuple[float, str, str]]:
-    planned = []
-    if plan.restart_kafka:
-        planned.append((duration / 3, "kafka", "Kafka broker"))
-    if plan.restart_pg:
-        planned.append((2 * duration / 3, "pg", "PostgreSQL"))
-    return planned
+OVERDUE_GRACE_SECONDS = 30.0
 
 
-MIN_UPTIME = 2.0
-
-
-def _running(pid: int) -> bool:
-    """Alive for MIN_UPTIME, and not a zombie the supervisor has yet to reap."""
-    try:
-        process = psutil.Process(pid)
-        up = time.time() - process.create_time()
-        return process.status() != psutil.STATUS_ZOMBIE and up >= MIN_UPTIME
-    except psutil.Error:
-        return False
-
-
-def _pid(name: str) -> int | None:
-    state = read_state() or {}
-    processes = state.get("processes", {})
-    assert isinstance(processes, dict)
-    pid = processes.get(name, {}).get("pid")
-    return pid if isinstance(pid, int) else None
+def _figures(
+    report: Report, executor: Executor, timeline: Timeline, outcomes: list[Outcome]
+) -> None:
+    report.figure("\nFaults by kind:")
+    for kind, records in faults_by_kind(executor.records).items():
+        report.figure(f"  {kind:<18} {len(records)}")
+    if executor.skipped:
+        report.figure(f"  skipped: {len(executor.skipped)} ({'; '.join(executor.skipped[:5])})")
+    report.figure("\nRecovery after each kind (until the affected services' events move again):")
+    report.figure(table(recovery(executor.records, timeline)))
+    report.figure("\nLifecycles by outcome:")
+    by_outcome = Counter(
+        f"{o.kind} → {o.status or 'error'}{' (expected)' if o.ok else ' (UNEXPECTED)'}"
+        for o in outcomes
+    )
+    for outcome, count in sorted(by_outcome.items()):
+        report.figure(f"  {outcome:<40} {count}")
 
 
 async def check(
@@ -281,8 +322,9 @@ def main(plan: Plan, base_url: str, secret: str, env: dict[str, str], infra: str
         raise SystemExit("hourbank faults: the system is not running (`make start` first)")
     built_or_exit(KafkaSecurity)  # its topic readers: a wrong Kafka setup said before any kill
     report = asyncio.run(run(plan, base_url, secret, env, infra))
-    print("\nKilled and restarted:")
+    print("\nFaults:")
     print("\n".join(report.events))
+    print("\n".join(report.figures))
     print(f"\nfault injection {'PASSED' if report.ok else 'FAILED'}")
     if not report.ok:
         sys.exit(1)

@@ -3,6 +3,7 @@
 import os
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from hourbank_stack.topology import API_PORTS
@@ -37,6 +38,20 @@ def local_values(port: int, host: str = "127.0.0.1") -> dict[str, str]:
     return values
 
 
+def balanced(server: str, upstreams: dict[str, list[str]]) -> str:
+    """The rendered configuration with each service's upstream listing all its API replicas
+    (`hourbank up --replicas`): nginx balances round robin and, on a refused connection, passes
+    the request to the next replica (proxy_next_upstream's default), so a killed replica costs
+    no request."""
+    for service, addresses in upstreams.items():
+        line = re.compile(rf"(upstream {service}_api\s*\{{)\s*server \S+\s+max_fails=0;")
+        servers = "".join(f" server {address} max_fails=0;" for address in addresses)
+        server, found = line.subn(_with(servers), server)
+        if found != 1:
+            raise GatewayError(f"the gateway template has no single upstream {service}_api")
+    return server
+
+
 def nginx_binary() -> str:
     found = shutil.which("nginx") or next(
         (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(p).exists()), None
@@ -48,11 +63,16 @@ def nginx_binary() -> str:
     return found
 
 
-def write_config(prefix: Path, port: int) -> Path:
-    """A complete nginx.conf under `prefix` (pid, temp files and logs inside it)."""
+def _with(servers: str) -> Callable[[re.Match[str]], str]:
+    return lambda match: match.group(1) + servers
+
+
+def write_config(prefix: Path, port: int, upstreams: dict[str, list[str]] | None = None) -> Path:
+    """A complete nginx.conf under `prefix` (pid, temp files and logs inside it); `upstreams`:
+    each service's API replicas (default: its one API on loopback)."""
     for sub in ("logs", "temp"):
         (prefix / sub).mkdir(parents=True, exist_ok=True)
-    server = render(TEMPLATE.read_text(), local_values(port))
+    server = balanced(render(TEMPLATE.read_text(), local_values(port)), upstreams or {})
     (prefix / "hourbank.conf").write_text(server)
     # As root, nginx's workers run as nobody: let them write their temporary files.
     user = ""
@@ -80,6 +100,6 @@ http {{
     return config
 
 
-def command(prefix: Path, port: int) -> list[str]:
-    config = write_config(prefix, port)
+def command(prefix: Path, port: int, upstreams: dict[str, list[str]] | None = None) -> list[str]:
+    config = write_config(prefix, port, upstreams)
     return [nginx_binary(), "-p", str(prefix), "-c", str(config)]

@@ -26,8 +26,8 @@ from confluent_kafka import ConsumerGroupState, KafkaException
 from confluent_kafka.admin import AdminClient
 
 from hourbank_shared.kafka import base_config
-from hourbank_stack import gateway
-from hourbank_stack.topology import GATEWAY_PORT, Role, roles
+from hourbank_stack import gateway, netlab
+from hourbank_stack.topology import API_PORTS, GATEWAY_PORT, SERVE, Role, parse_replicas, roles
 
 Echo = Callable[[str], None]
 STOP_ORDER = (
@@ -57,15 +57,44 @@ CONSUMER_GROUPS = ("requests", "escrow", "disputes", "hourbank-notifications")
 
 COMBINED_ENV = "HOURBANK_STACK_COMBINED"
 """Set to 1 by `hourbank up --combined`: one process per service."""
+REPLICAS_ENV = "HOURBANK_STACK_REPLICAS"
+"""`hourbank up --replicas` as given (`2`, or `api=3,consume=2`)."""
+LAB_ENV = "HOURBANK_STACK_LAB"
+"""Set to 1 by `hourbank up --lab`: each service process in its own network namespace."""
 
 
 def stack_roles() -> tuple[Role, ...]:
-    """The processes the stack runs: `--combined` (this process's environment, as `up` set
-    it) or the running stack's own choice, else every role apart."""
+    """The processes the stack runs: `--combined` and `--replicas` as this process's
+    environment says (as `up` set it), else as the running stack chose, else each role once."""
     if COMBINED_ENV in os.environ:
-        return roles(os.environ[COMBINED_ENV] == "1")
-    state = read_state()
-    return roles(bool(state and state.get("combined")))
+        combined = os.environ[COMBINED_ENV] == "1"
+        replicas = os.environ.get(REPLICAS_ENV, "1")
+    else:
+        state = read_state() or {}
+        combined = bool(state.get("combined"))
+        replicas = str(state.get("replicas") or "1")
+    return roles(combined, parse_replicas(replicas))
+
+
+def in_lab() -> bool:
+    """Whether the stack's processes run in network namespaces (`hourbank up --lab`)."""
+    if LAB_ENV in os.environ:
+        return os.environ[LAB_ENV] == "1"
+    return bool((read_state() or {}).get("lab"))
+
+
+def placements() -> dict[str, "netlab.Placement"]:
+    """Each process's network namespace in the lab, by process name (its index: its place in
+    stack_roles, so every reader agrees without asking the supervisor)."""
+    if not in_lab():
+        return {}
+    return {r.name: netlab.placement(r.name, n) for n, r in enumerate(stack_roles(), start=1)}
+
+
+def address(name: str) -> str:
+    """Where the host reaches the process `name`: loopback, or its namespace in the lab."""
+    placement = placements().get(name)
+    return placement.address if placement is not None else "127.0.0.1"
 
 
 def state_dir() -> Path:
@@ -85,6 +114,10 @@ class Child:
     argv: list[str]
     port: int
     log: Path
+    host: str = "127.0.0.1"
+    """Where it answers: loopback, or its network namespace's address (`--lab`)."""
+    env: dict[str, str] = field(default_factory=dict)
+    """Its own settings over the stack's (a replica's ports, the lab's addresses)."""
     proc: subprocess.Popen[bytes] | None = None
     started: float = 0.0
     restarts: int = 0
@@ -106,7 +139,7 @@ class Child:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                env=env,
+                env=env | self.env,
                 start_new_session=True,
             )
         self.started = time.monotonic()
@@ -117,15 +150,43 @@ class Child:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
-def children(logs: Path, gateway_prefix: Path, gateway_port: int) -> list[Child]:
+def children(
+    logs: Path, gateway_prefix: Path, gateway_port: int, env: dict[str, str]
+) -> list[Child]:
+    """Every service process (each replica, each in its namespace in the lab) and the gateway,
+    which balances over the API replicas."""
     bin_dir = Path(sys.executable).parent
-    found = [
-        Child(r.name, r.command, _argv(r, bin_dir), r.port, logs / f"{r.name}.log")
-        for r in stack_roles()
-    ]
-    nginx = gateway.command(gateway_prefix, gateway_port)
+    lab = placements()
+    found = []
+    for r in stack_roles():
+        argv, own = _argv(r, bin_dir), replica_env(r)
+        host = "127.0.0.1"
+        if (placement := lab.get(r.name)) is not None:
+            argv, own, host = placement.argv(argv), placement.env(env | own), placement.address
+            own = {k: v for k, v in own.items() if env.get(k) != v}
+            if r.command == "deadlines":  # the campaign's clock jumps
+                from hourbank_stack import fault_kinds
+
+                own |= fault_kinds.clock_env(r.name)
+        found.append(Child(r.name, r.command, argv, r.port, logs / f"{r.name}.log", host, own))
+    upstreams: dict[str, list[str]] = {}
+    for child, r in zip(found, stack_roles(), strict=True):
+        if r.command in ("api", SERVE):
+            upstreams.setdefault(r.service, []).append(f"{child.host}:{child.port}")
+    nginx = gateway.command(gateway_prefix, gateway_port, upstreams)
     found.append(Child("gateway", "gateway", nginx, gateway_port, logs / "gateway.log"))
     return found
+
+
+def replica_env(r: Role) -> dict[str, str]:
+    """A replica's own ports: its API port and the metrics port its workers add to."""
+    if r.replica == 1:
+        return {}
+    prefix = f"HOURBANK_{r.service.upper()}_"
+    return {
+        f"{prefix}API_PORT": str(API_PORTS[r.service] + r.offset),
+        f"{prefix}METRICS_PORT": str(r.base_metrics_port),
+    }
 
 
 def _argv(r: Role, bin_dir: Path) -> list[str]:
@@ -149,7 +210,7 @@ class Supervisor:
         self.logs = self.dir / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
         self.gateway_port = gateway_port
-        services = children(self.logs, self.dir / "gateway", gateway_port)
+        services = children(self.logs, self.dir / "gateway", gateway_port, env)
         self.children = [*(observers or []), *services]
         self.links = links or {}
         self.stopping = threading.Event()
@@ -275,11 +336,14 @@ class Supervisor:
             "time_scale": self.env.get("HOURBANK_TIME_SCALE", "1"),
             "offering_review": self.env.get("HOURBANK_OFFERING_REVIEW", "false"),
             "combined": self.env.get(COMBINED_ENV) == "1",
+            "replicas": self.env.get(REPLICAS_ENV, "1"),
+            "lab": self.env.get(LAB_ENV) == "1",
             "links": self.links,
             "processes": {
                 c.name: {
                     "pid": c.pid,
                     "port": c.port,
+                    "host": c.host,
                     "restarts": c.restarts,
                     "log": str(c.log),
                     "held": c.held,
@@ -329,11 +393,11 @@ def alive(pid: object) -> bool:
     return True
 
 
-def listening(port: int) -> bool:
-    """Something accepts connections on the loopback port."""
+def listening(port: int, host: str = "127.0.0.1") -> bool:
+    """Something accepts connections on the port (of loopback, or of a lab namespace)."""
     with socket.socket() as probe:
         probe.settimeout(0.3)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
+        return probe.connect_ex((host, port)) == 0
 
 
 def _answers(child: Child) -> bool:
@@ -341,7 +405,7 @@ def _answers(child: Child) -> bool:
     Prometheus its readiness route, Jaeger its query API."""
     path = READY_PATHS.get(child.kind, "/metrics")
     try:
-        return httpx.get(f"http://127.0.0.1:{child.port}{path}", timeout=1).status_code == 200
+        return httpx.get(f"http://{child.host}:{child.port}{path}", timeout=1).status_code == 200
     except httpx.HTTPError:
         return False
 

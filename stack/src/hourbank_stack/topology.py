@@ -4,7 +4,8 @@ The one description the local run, docker-compose and the Kubernetes manifests a
 against (`tests/deploy`), so a process, port or route cannot drift between them.
 """
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 SERVICES = ("requests", "escrow", "disputes", "notifications")
 
@@ -44,10 +45,14 @@ class Role:
     scalable: bool
     """May run as several replicas at once (the others hold a lock or a partition set)."""
     why: str
+    replica: int = 1
+    """Which of the role's replicas (`hourbank up --replicas`); the first keeps the plain name
+    and ports, the n-th adds `-n` to its name and REPLICA_PORT_STRIDE × (n - 1) to its ports."""
 
     @property
     def name(self) -> str:
-        return f"{self.service}-{self.command}"
+        plain = f"{self.service}-{self.command}"
+        return plain if self.replica == 1 else f"{plain}-{self.replica}"
 
     @property
     def argv(self) -> list[str]:
@@ -57,17 +62,26 @@ class Role:
     def port(self) -> int:
         """The port it listens on: the API's, or the worker's metrics port."""
         if self.command in ("api", SERVE):
-            return API_PORTS[self.service]
-        base = METRICS_PORTS[self.service]
+            return API_PORTS[self.service] + self.offset
+        base = self.base_metrics_port
         if self.command in ("consume", "worker"):
             return base
         return base + (100 if self.command == "relay" else 200)
 
     @property
+    def base_metrics_port(self) -> int:
+        """This replica's `metrics_port` setting (the relay adds 100 to it, other workers 200)."""
+        return METRICS_PORTS[self.service] + self.offset
+
+    @property
+    def offset(self) -> int:
+        return REPLICA_PORT_STRIDE * (self.replica - 1)
+
+    @property
     def metrics_port(self) -> int:
         """Where Prometheus scrapes it: `serve` has its loops' metrics on the service's metrics
         port (its API serves the same registry; scraping both would count everything twice)."""
-        return METRICS_PORTS[self.service] if self.command == SERVE else self.port
+        return self.base_metrics_port if self.command == SERVE else self.port
 
 
 _API = "stateless; scale on CPU"
@@ -102,8 +116,44 @@ COMBINED_ROLES: tuple[Role, ...] = tuple(
 machine. Kubernetes and compose run ROLES, each scaled on its own."""
 
 
-def roles(combined: bool) -> tuple[Role, ...]:
-    return COMBINED_ROLES if combined else ROLES
+REPLICA_PORT_STRIDE = 20
+MAX_REPLICAS = 4
+"""Replica n of a role listens on its ports + 20 × (n - 1): 4 replicas stay clear of the gateway
+(8080) and of the next block of metrics ports (+100)."""
+
+REPLICATED = ("api", "consume", "worker", "deadlines", "relay", SERVE)
+"""The commands `--replicas` multiplies. A relay's extra replicas stand by for its lock; the
+reconciliation stays one (a second would only repeat the same check)."""
+
+
+def parse_replicas(text: str) -> dict[str, int]:
+    """`--replicas`: `N` for every command in REPLICATED, or `api=3,consume=2` per command (the
+    others one)."""
+    if text.isdigit():
+        counts = dict.fromkeys(REPLICATED, int(text))
+    else:
+        counts = {}
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            command, _, value = part.partition("=")
+            if command not in REPLICATED or not value.isdigit():
+                raise ValueError(
+                    f"--replicas: {part!r} is not N or <command>=N with command one of "
+                    + ", ".join(REPLICATED)
+                )
+            counts[command] = int(value)
+    for command, count in counts.items():
+        if not 1 <= count <= MAX_REPLICAS:
+            raise ValueError(f"--replicas: {command}={count}: between 1 and {MAX_REPLICAS}")
+    return counts
+
+
+def roles(combined: bool, replicas: Mapping[str, int] | None = None) -> tuple[Role, ...]:
+    """Every process to run: each role once, or as many times as `replicas` says per command."""
+    counts = replicas or {}
+    base = COMBINED_ROLES if combined else ROLES
+    return tuple(
+        replace(r, replica=n) for r in base for n in range(1, counts.get(r.command, 1) + 1)
+    )
 
 
 def role(name: str) -> Role:

@@ -22,6 +22,8 @@ class Requests:
 
 
 def bootstrap(settings: RequestsSettings | None = None, clock: Clock | None = None) -> Requests:
+    """`clock`, for tests, is the time of everything, deadlines included; without it the
+    process's clock stamps what it does and the database's says which deadline is due."""
     settings = settings or RequestsSettings()
     engine = make_engine(settings.database_url)
     sessions = session_factory(engine)
@@ -30,5 +32,6 @@ def bootstrap(settings: RequestsSettings | None = None, clock: Clock | None = No
         uow=lambda: SqlUnitOfWork(sessions),
         time=time,
         escrow_answer_within=timedelta(seconds=settings.escrow_answer_seconds),
+        deadline_clock=clock,  # None: deadlines fall due by the database's clock
     )
     return Requests(settings, engine, sessions, context)

@@ -5,7 +5,8 @@ and wakes sooner only when the database announces an earlier one (the requests t
 triggers NOTIFY every deadline set or moved; see `adapters.deadline_alarm`). Deadlines are
 stored as instants already scaled by HOURBANK_TIME_SCALE, so sleeping until one is right at
 any scale. The alarm listens before the earliest deadline is read, so a deadline committed
-after that read is always heard.
+after that read is always heard. "Due" is by the database's clock, and a sleep by the
+monotonic one: a worker whose wall clock jumps fires nothing early and nothing late.
 """
 
 import logging
@@ -17,7 +18,7 @@ from typing import Protocol
 from opentelemetry.trace import use_span
 
 from hourbank_requests.adapters.deadline_alarm import PgDeadlineAlarm
-from hourbank_requests.handlers import Context, fire_due_deadlines
+from hourbank_requests.handlers import Context, deadline_time, fire_due_deadlines
 from hourbank_shared import tracing
 from hourbank_shared.heartbeat import BEAT_WHILE_WAITING_SECONDS, Heartbeat
 
@@ -74,8 +75,7 @@ def fire_round(ctx: Context, alarm: DeadlineAlarm) -> tuple[float, datetime | No
     """Fires what is due; returns how long to sleep, and the deadline that an announced one
     must precede to cut the sleep short (None: any)."""
     alarm.arm()
-    earliest = next_deadline(ctx)
-    now = ctx.time.clock.now()
+    earliest, now = next_deadline(ctx)
     if earliest is None:
         return MAX_SLEEP_SECONDS, None
     if earliest > now:
@@ -87,9 +87,10 @@ def fire_round(ctx: Context, alarm: DeadlineAlarm) -> tuple[float, datetime | No
     return BUSY_SECONDS, None
 
 
-def next_deadline(ctx: Context) -> datetime | None:
+def next_deadline(ctx: Context) -> tuple[datetime | None, datetime]:
+    """The earliest deadline, and the time it is measured against (the database's)."""
     with ctx.uow() as uow:
-        return uow.requests.earliest_deadline()
+        return uow.requests.earliest_deadline(), deadline_time(ctx, uow).clock.now()
 
 
 def sleep(

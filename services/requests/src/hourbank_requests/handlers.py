@@ -14,6 +14,7 @@ from datetime import timedelta
 from decimal import Decimal
 from uuid import UUID, uuid4
 
+from hourbank_requests.adapters.database_clock import DatabaseClock
 from hourbank_requests.domain import reactions
 from hourbank_requests.domain.errors import Forbidden, NotAllowedNow, NotVisible
 from hourbank_requests.domain.lifecycle import ESCROW_ANSWER_SECONDS, Actor, HistoryEntry
@@ -21,7 +22,7 @@ from hourbank_requests.domain.service_request import Caller, ServiceRequest
 from hourbank_requests.domain.submission import OfferingTerms, Submission, submit
 from hourbank_requests.saga_metrics import observe_after_commit
 from hourbank_requests.unit_of_work import SqlUnitOfWork
-from hourbank_shared.clock import BusinessTime
+from hourbank_shared.clock import BusinessTime, Clock
 from hourbank_shared.contracts.enums import ReportAction, ReportSubject
 from hourbank_shared.contracts.reports import ReportResolved
 from hourbank_shared.envelope import Envelope
@@ -35,6 +36,9 @@ class Context:
     uow: Callable[[], SqlUnitOfWork]
     time: BusinessTime
     escrow_answer_within: timedelta = timedelta(seconds=ESCROW_ANSWER_SECONDS)
+    deadline_clock: Clock | None = None
+    """What says a deadline is due; None: the database's (see `deadline_time`). Tests that
+    move time give their fake clock."""
 
 
 # commands (inside the caller's unit of work) ----------------------------------------------
@@ -180,16 +184,24 @@ def when_report_resolved(ctx: Context, envelope: Envelope, event: ReportResolved
 # deadlines (own unit of work, one request at a time) ---------------------------------------
 
 
+def deadline_time(ctx: Context, uow: SqlUnitOfWork) -> BusinessTime:
+    """The time a deadline is judged and fired by: the database's, one clock for every
+    replica. A worker's own clock may jump (NTP, a resumed VM) and would expire a request
+    early, or leave a due one waiting."""
+    return BusinessTime(ctx.deadline_clock or DatabaseClock(uow.session), ctx.time.time_scale)
+
+
 def fire_due_deadlines(ctx: Context, limit: int = 100) -> int:
     """Fire up to `limit` due deadlines; safe with several workers (SKIP LOCKED)."""
     fired = 0
     while fired < limit:
         with ctx.uow() as uow:
-            request = uow.requests.next_due(ctx.time.clock.now())
+            time = deadline_time(ctx, uow)
+            request = uow.requests.next_due(time.clock.now())
             if request is None:
                 return fired
             loaded = request.version
-            reactions.deadline_passed(request, ctx.time)
+            reactions.deadline_passed(request, time)
             observe_after_commit(uow, request)
             uow.requests.save(request, loaded)
             uow.publish(request)

@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 
 from hourbank_stack.observability.sources import RULES
-from hourbank_stack.supervisor import stack_roles
+from hourbank_stack.supervisor import address, stack_roles
 
 PORT = 9090
 URL = f"http://127.0.0.1:{PORT}"
@@ -50,7 +50,7 @@ def scrape_config() -> dict[str, Any]:
                 "metrics_path": "/metrics",
                 "static_configs": [
                     {
-                        "targets": [f"127.0.0.1:{role.metrics_port}"],
+                        "targets": [f"{address(role.name)}:{role.metrics_port}"],
                         "labels": {"process": role.name},
                     }
                     for role in stack_roles()

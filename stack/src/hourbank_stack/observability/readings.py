@@ -13,7 +13,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
-from hourbank_stack.supervisor import stack_roles
+from hourbank_stack.supervisor import address, stack_roles
 from hourbank_stack.topology import SERVE
 
 
@@ -34,9 +34,9 @@ class Readings:
     unreachable: list[str] = field(default_factory=list)
 
 
-def scrape(port: int, timeout: float = 3.0) -> list[Sample] | None:
+def scrape(port: int, host: str = "127.0.0.1", timeout: float = 3.0) -> list[Sample] | None:
     try:
-        response = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=timeout)
+        response = httpx.get(f"http://{host}:{port}/metrics", timeout=timeout)
     except httpx.HTTPError:
         return None
     if response.status_code != 200:
@@ -53,8 +53,9 @@ def read(samples: Iterable[Sample], into: Readings) -> None:
                 lag[labels["group"]] += value
             case "hourbank_dead_letters":
                 into.dead_letters[labels["consumer"]] = value
-            case "hourbank_relay_active":
-                into.relays[labels["relay"]].active = value == 1
+            case "hourbank_relay_active":  # of its replicas, one active is enough
+                relay = into.relays[labels["relay"]]
+                relay.active = bool(relay.active) or value == 1
             case "hourbank_outbox_pending":
                 into.relays[labels["relay"]].pending = value
             case "hourbank_outbox_oldest_pending_age_seconds":
@@ -68,7 +69,7 @@ def readings() -> Readings:
     for role in stack_roles():
         if role.command not in ("relay", SERVE):
             continue
-        samples = scrape(role.metrics_port)
+        samples = scrape(role.metrics_port, address(role.name))
         if samples is None:
             found.unreachable.append(role.name)
         else:
