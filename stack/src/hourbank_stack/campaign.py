@@ -47,7 +47,7 @@ KINDS: dict[str, Kind] = {
     "cut-postgres": Kind(12, "lab"),
     "lossy-network": Kind(15, "lab"),
     "clock-jump": Kind(20, "deadlines"),
-    "slow-broker": Kind(8, "kafka"),
+    "slow-broker": Kind(6, "kafka"),
     "broker-disk-full": Kind(6, "kafka", gap=8),
     "restart-broker": Kind(0, "kafka", gap=8),
     "restart-postgres": Kind(0, "postgresql", gap=8),
@@ -57,16 +57,16 @@ KINDS: dict[str, Kind] = {
 PRESETS: dict[str, dict[str, int]] = {
     "short": dict.fromkeys(KINDS, 20),
     "long": {
-        "kill": 355,
-        "freeze": 100,
+        "kill": 430,
+        "freeze": 110,
         "cut-kafka": 100,
         "cut-postgres": 100,
         "lossy-network": 100,
-        "clock-jump": 100,
-        "slow-broker": 40,
-        "broker-disk-full": 20,
-        "restart-broker": 25,
-        "restart-postgres": 40,
+        "clock-jump": 85,
+        "slow-broker": 25,
+        "broker-disk-full": 10,
+        "restart-broker": 10,
+        "restart-postgres": 30,
     },
 }
 """`hourbank faults --faults short` (CI: at least 20 of every kind) or `long` (1,000)."""

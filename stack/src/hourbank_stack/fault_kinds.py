@@ -147,7 +147,8 @@ def free_broker_disk(env: Mapping[str, str] | None = None, infra: Path = INFRA) 
     up = subprocess.run(
         [str(infra), "up", "kafka"], env=dict(env or os.environ), capture_output=True, text=True
     )
-    return f"disk freed; the broker had shut down, started again (exit code {up.returncode})"
+    said = f"disk freed; the broker had shut down, started again (exit code {up.returncode})"
+    return said if up.returncode == 0 else f"{said}: {up.stderr.strip()[-300:]}"
 
 
 def _fs_type(path: Path) -> str | None:
@@ -169,15 +170,17 @@ def clock_file(name: str) -> Path:
 
 def clock_env(name: str) -> dict[str, str]:
     """The environment under which the child `name` reads its wall clock (time(),
-    gettimeofday, CLOCK_REALTIME) at the offset in its own file, re-read at most a second
-    late. CLOCK_MONOTONIC stays true, so timeouts, waits and event loops keep their pace.
-    Starts at no offset (a campaign's leftover is dropped).
+    gettimeofday, CLOCK_REALTIME) at the offset in its own file, read again at most once a
+    second: a jump shows within a second. CLOCK_MONOTONIC stays true, so timeouts, waits and
+    event loops keep their pace. Starts at no offset (a campaign's leftover is dropped).
 
-    One trap: Python 3.11's `time.sleep` (clock_nanosleep on an absolute CLOCK_MONOTONIC
-    deadline) fails with EINVAL under Debian's libfaketime 0.9.10 when the monotonic clock is
-    not faked (libfaketime issue 426). `threading.Event.wait`, `select`, socket timeouts,
-    asyncio, psycopg and librdkafka are unaffected; the deadline worker uses none of
-    `time.sleep`, which tests/faults/test_fault_kinds.py runs under this environment."""
+    Debian's libfaketime (0.9.10) fakes the wall clock but half-handles waits on the monotonic
+    one: Python 3.11's `time.sleep` fails with EINVAL (libfaketime issue 426), and once the
+    offset is not zero librdkafka hangs, waiting on deadlines from the faked clock that reach
+    the kernel untranslated (a producer hours ahead is refused by the broker anyway: Kafka 4
+    takes timestamps at most an hour ahead). `threading.Event.wait`, select, socket timeouts,
+    asyncio and psycopg work. So only the deadline workers, which use PostgreSQL alone and no
+    `time.sleep`, are to be jumped (tests/faults/test_clock_jump.py runs one)."""
     if not FAKETIME.exists():
         raise FaultUnavailable(f"{FAKETIME} is missing: apt-get install faketime")
     _forget_dead_faketime_state()
@@ -185,7 +188,9 @@ def clock_env(name: str) -> dict[str, str]:
     return {
         "LD_PRELOAD": str(FAKETIME),
         "FAKETIME_TIMESTAMP_FILE": str(clock_file(name)),
-        "FAKETIME_CACHE_DURATION": "1",
+        # re-read once the second (of real time) has changed: libfaketime's cache is kept while
+        # whole seconds since the last read do not exceed this, so 1 would be up to 2 s late
+        "FAKETIME_CACHE_DURATION": "0",
         "FAKETIME_DONT_FAKE_MONOTONIC": "1",
     }
 
