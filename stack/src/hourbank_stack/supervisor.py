@@ -51,6 +51,9 @@ READY_PATHS = {
 }
 """What answers 200 once a child is ready; a worker: its metrics port's /metrics."""
 FIRST_BACKOFF, MAX_BACKOFF, STABLE_AFTER = 0.5, 5.0, 20.0
+START_CRASHES = 3
+"""A child killed by a signal while the stack starts is started again this many times; one
+that exits with a code (a setting it refused) fails the start at once."""
 CONSUMER_GROUPS = ("requests", "escrow", "disputes", "hourbank-notifications")
 """The services' consumer groups (the faust worker's is its app id)."""
 
@@ -233,7 +236,17 @@ class Supervisor:
                 if child.name not in waiting:
                     continue
                 if child.proc is not None and child.proc.poll() is not None:
-                    raise StartFailed(child)
+                    if child.proc.returncode >= 0 or child.restarts >= START_CRASHES:
+                        raise StartFailed(child)  # a setting it refused: say so at once
+                    # killed by a signal (a crash): started again, as Kubernetes would
+                    self.echo(
+                        f"  ! {child.name} crashed at start "
+                        f"({_describe(child.proc.returncode)}); starting it again"
+                    )
+                    child.exits.append(child.proc.returncode)
+                    child.restarts += 1
+                    child.start(self.env)
+                    continue
                 if _answers(child):
                     waiting.discard(child.name)
                     self.echo(f"  ✓ {child.name:<24} :{child.port}")
