@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from confluent_kafka import (
     OFFSET_BEGINNING,
     Consumer,
-    ConsumerGroupTopicPartitions,
     IsolationLevel,
     KafkaException,
     TopicPartition,
@@ -36,6 +35,9 @@ class AdminOffsets:
         timeout: float = TIMEOUT_SECONDS,
     ) -> None:
         self._admin = AdminClient(base_config(bootstrap, "hourbank-metrics", security))
+        self._bootstrap = bootstrap
+        self._security = security
+        self._groups: dict[str, Consumer] = {}
         self._timeout = timeout
         self._topics: dict[str, list[int]] = {}
         self._topics_at = -METADATA_SECONDS
@@ -52,16 +54,35 @@ class AdminOffsets:
         return {topic: self._topics[topic] for topic in topics if topic in self._topics}
 
     def committed(self, group: str, partitions: Sequence[Partition]) -> dict[Partition, int]:
+        """The group's committed offsets, asked through a consumer of that group id that
+        never joins it. Not the AdminClient's list_consumer_group_offsets: when the group's
+        coordinator is not ready (a fresh or restarted broker answers NOT_COORDINATOR),
+        librdkafka 2.x dereferences a null group handle there and the process dies with
+        SIGSEGV (found by the fault campaign: every relay of a lab stack on a new broker)."""
         if not partitions:
             return {}
-        asked = ConsumerGroupTopicPartitions(group, [TopicPartition(t, p) for t, p in partitions])
-        futures = self._admin.list_consumer_group_offsets([asked], request_timeout=self._timeout)
-        answer = futures[group].result(self._timeout)
+        answer = self._group(group).committed(
+            [TopicPartition(t, p) for t, p in partitions], timeout=self._timeout
+        )
         return {
             (tp.topic, tp.partition): tp.offset
-            for tp in answer.topic_partitions
+            for tp in answer
             if tp.error is None and tp.offset >= 0
         }
+
+    def _group(self, group: str) -> Consumer:
+        """A consumer with the group's id, kept for the process's life: it only reads the
+        group's offsets (never subscribes, so it never joins or rebalances the group)."""
+        if group not in self._groups:
+            self._groups[group] = Consumer(
+                {
+                    **base_config(self._bootstrap, "hourbank-metrics", self._security),
+                    "group.id": group,
+                    "enable.auto.commit": False,
+                    "enable.auto.offset.store": False,
+                }
+            )
+        return self._groups[group]
 
     def ends(self, partitions: Sequence[Partition]) -> dict[Partition, tuple[int, int]]:
         if not partitions:

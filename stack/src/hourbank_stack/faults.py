@@ -102,7 +102,7 @@ async def run(plan: Plan, base_url: str, secret: str, env: dict[str, str], infra
     api = Api(base_url, secret, patience=900)
     admin = api.member(admin=True)
     print(f"▸ {lifecycles} pairs of members", flush=True)
-    pairs = list(await asyncio.gather(*(api.pair(admin) for _ in range(lifecycles))))
+    pairs = await _pairs(api, admin, lifecycles)
     print(f"▸ lifecycles at {rate:g}/s, at least {lifecycles}, until the {len(faults)} faults end:")
     timeline = Timeline(bootstrap)
     timeline.start()
@@ -124,6 +124,21 @@ async def run(plan: Plan, base_url: str, secret: str, env: dict[str, str], infra
     _figures(report, executor, timeline, outcomes)
     await api.close()
     return report
+
+
+PAIRS_AT_ONCE = 40
+"""Members are registered this many pairs at a time: a thousand at once would only queue
+behind the escrow consumer until the first ones time out."""
+
+
+async def _pairs(api: Api, admin: Member, count: int) -> list[Pair]:
+    gate = asyncio.Semaphore(PAIRS_AT_ONCE)
+
+    async def one() -> Pair:
+        async with gate:
+            return await api.pair(admin)
+
+    return list(await asyncio.gather(*(one() for _ in range(count))))
 
 
 async def _lifecycles(
