@@ -171,12 +171,19 @@ class Executor:
     """Faults not injected because their process was not serving (it was starting again)."""
     errors: list[str] = field(default_factory=list)
     """Faults that could not be injected or healed: the campaign fails on them."""
+    _turns: dict[str, asyncio.Lock] = field(default_factory=dict)
 
     async def run(self, faults: list[Fault], began: float) -> None:
         await asyncio.gather(*(self._one(f, began) for f in faults))
 
     async def _one(self, fault: Fault, began: float) -> None:
         await asyncio.sleep(max(0.0, began + fault.at - time.monotonic()))
+        # the schedule leaves a gap after each fault, but a broker restart may outlast it: the
+        # next fault on the same target waits until this one has healed
+        async with self._turns.setdefault(fault.target, asyncio.Lock()):
+            await self._inject(fault)
+
+    async def _inject(self, fault: Fault) -> None:
         handler = _HANDLERS[fault.kind]
         injected = time.time()
         try:
