@@ -62,7 +62,9 @@ def development_env(time_scale: float | None = None) -> dict[str, str]:
         env[name] = value
     env.setdefault("HOURBANK_JWT_SECRET", DEV_JWT_SECRET)
     env["HOURBANK_DEV_MODE"] = "true"
-    env["PYTHONFAULTHANDLER"] = "1"  # a process that crashes (a signal) leaves its stacks in its log
+    env["PYTHONFAULTHANDLER"] = (
+        "1"  # a process that crashes (a signal) leaves its stacks in its log
+    )
     if time_scale is not None:
         env["HOURBANK_TIME_SCALE"] = repr(time_scale)
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"

@@ -214,7 +214,9 @@ def _figures(
     report.figure(table(recovery(executor.records, timeline)))
     report.figure("\nLifecycles by outcome:")
     by_outcome = Counter(
-        f"{o.kind} → {o.status or 'error'}{' (expected)' if o.ok else ' (UNEXPECTED)'}"
+        f"{o.kind} → refused at the door for the client's whole patience"
+        if o.refused_for is not None
+        else f"{o.kind} → {o.status or 'error'}{' (expected)' if o.ok else ' (UNEXPECTED)'}"
         for o in outcomes
     )
     for outcome, count in sorted(by_outcome.items()):
@@ -230,12 +232,18 @@ async def check(
     bootstrap: str,
     since: dict[str, dict[int, int]],
 ) -> None:
-    wrong = [f"{o.kind} {o.request_id}: {o.status or o.error}" for o in outcomes if not o.ok]
-    statuses = Counter(o.status for o in outcomes)
+    refused = [o for o in outcomes if o.refused_for is not None]
+    wrong = [
+        f"{o.kind} {o.request_id}: {o.status or o.error}"
+        for o in outcomes
+        if not o.ok and o.refused_for is None
+    ]
+    statuses = Counter(o.status for o in outcomes if o.refused_for is None)
+    door = f"; {len(refused)} refused at the door all along (nothing held)" if refused else ""
     report.check(
-        "every lifecycle reached its expected status",
+        "every lifecycle let in reached its expected status",
         not wrong,
-        "; ".join(wrong[:5]) or ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())),
+        "; ".join(wrong[:5]) or ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())) + door,
     )
     await _settled_balances(api, pairs, report)
     reconciliation = await api.call(admin, "GET", "/v1/ledger/reconciliation")

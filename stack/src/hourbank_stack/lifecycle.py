@@ -152,6 +152,8 @@ class Api:
                     reason = str(status)
             self.retries[reason] += 1
             if time.monotonic() > deadline:
+                if reason == "shed":  # still refused at the door: nothing was ever done
+                    raise Shed(retry_after, problem)
                 raise TimeoutError(f"{method} {path}: still failing ({reason}) after retries")
             await asyncio.sleep(delay)
             delay = min(delay * 2, 1.0)
@@ -259,7 +261,9 @@ async def lifecycle(api: Api, pair: Pair, kind: str = "paid", hours: str = "1.00
         try:
             request = await api.call(req, "POST", "/v1/requests", body)
         except Shed as shed:
-            outcome.refused_for = shed.retry_after  # not retried: an open loop moves on
+            # not retried (the load generator's open loop moves on), or refused for the whole
+            # patience of a client that retries
+            outcome.refused_for = shed.retry_after
             return outcome
         rid = outcome.request_id = request["id"]
         await api.status(req, rid, {"AWAITING_RESPONSE"})
