@@ -81,8 +81,8 @@ def stack_roles() -> tuple[Role, ...]:
 
 def in_lab() -> bool:
     """Whether the stack's processes run in network namespaces (`hourbank up --lab`)."""
-    if LAB_ENV in os.environ:
-        return os.environ[LAB_ENV] == "1"
+    if COMBINED_ENV in os.environ:  # set by `up` (and tests): its settings, not a stack's
+        return os.environ.get(LAB_ENV) == "1"
     return bool((read_state() or {}).get("lab"))
 
 

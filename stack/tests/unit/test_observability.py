@@ -1,16 +1,21 @@
 """`--observe`'s pieces that need no running Prometheus: its scrape configuration, the
 dashboards' queries with their variables, and what `hourbank status` reads from /metrics."""
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from hourbank_stack.observability import prometheus
 from hourbank_stack.observability.dashboards import every_query, legend, substitute
 from hourbank_stack.observability.readings import Readings, lines, read
 from hourbank_stack.observability.sources import RULES
+from hourbank_stack.supervisor import COMBINED_ENV
 from hourbank_stack.topology import ROLES
 
 
-def test_prometheus_scrapes_every_process_where_it_serves_metrics_and_loads_the_rules() -> None:
+def test_prometheus_scrapes_every_process_where_it_serves_metrics_and_loads_the_rules(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(COMBINED_ENV, "0")  # each role once, on loopback, whatever ran last
     config = prometheus.scrape_config()
     (job,) = config["scrape_configs"]
     targets = {static["labels"]["process"]: static["targets"] for static in job["static_configs"]}
