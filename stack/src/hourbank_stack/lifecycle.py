@@ -196,8 +196,10 @@ class Api:
                 await self.call(self.second_admin, "POST", approve)
         return Pair(requester, provider, offering["id"])
 
-    async def _account_open(self, member: Member, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
+    async def _account_open(self, member: Member) -> None:
+        """Until escrow opened the member's account, as long as the client's patience lasts
+        (under faults the escrow consumer may take minutes)."""
+        deadline = time.monotonic() + self.patience
         while (await self.call(member, "GET", "/v1/accounts/me"))["status"] == "OPENING":
             if time.monotonic() > deadline:
                 raise TimeoutError(f"escrow did not open the account of {member.id}")
