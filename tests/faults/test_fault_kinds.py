@@ -15,7 +15,6 @@ mount) fails the test; elsewhere it skips, saying why.
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 from hourbank_shared.kafka import TopicSpec, ensure_topics, watermarks
+from hourbank_shared.testing.serving import free_port
 from hourbank_stack.fault_kinds import (
     BROKER_GROUP,
     CPU_CONTROLLER,
@@ -54,13 +54,6 @@ def need(ok: bool, why: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(why)
     pytest.skip(why)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def is_mountpoint(path: Path) -> bool:

@@ -11,7 +11,6 @@ is killed and started again; it must live through it.
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from hourbank_shared.testing.serving import free_port
 from hourbank_stack.fault_kinds import broker_pid
 
 pytestmark = pytest.mark.integration
@@ -44,13 +44,6 @@ print(asked)
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def own_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """hb-infra's environment for a broker of this test's own (its own state and ports)."""
@@ -58,9 +51,9 @@ def own_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, s
     env = {
         **os.environ,
         "HOURBANK_STATE_DIR": str(state),
-        "HOURBANK_KAFKA_PORT": str(_free_port()),
-        "HOURBANK_KAFKA_CONTROLLER_PORT": str(_free_port()),
-        "HOURBANK_KAFKA_LAB_PORT": str(_free_port()),
+        "HOURBANK_KAFKA_PORT": str(free_port()),
+        "HOURBANK_KAFKA_CONTROLLER_PORT": str(free_port()),
+        "HOURBANK_KAFKA_LAB_PORT": str(free_port()),
     }
     up = subprocess.run([str(INFRA), "up", "kafka"], env=env, capture_output=True, text=True)
     try:

@@ -3,25 +3,18 @@ Kubernetes would; one that exits with a code (a setting it refused) fails the st
 Found by the fault campaign: a relay's librdkafka crashed on a new broker and took the whole
 stack's start down with it."""
 
-import socket
 from pathlib import Path
 
 import pytest
 
+from hourbank_shared.testing.serving import free_port
 from hourbank_stack.supervisor import COMBINED_ENV, Child, StartFailed, Supervisor
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _supervisor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, child: Child) -> Supervisor:
     monkeypatch.setenv("HOURBANK_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv(COMBINED_ENV, "0")
-    supervisor = Supervisor({"PATH": "/usr/bin:/bin"}, lambda line: None, _free_port())
+    supervisor = Supervisor({"PATH": "/usr/bin:/bin"}, lambda line: None, free_port())
     supervisor.children = [child]  # this one alone, not the stack's
     monkeypatch.setattr(supervisor, "_wait_for_consumer_groups", lambda deadline: None)
     return supervisor
@@ -30,7 +23,7 @@ def _supervisor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, child: Child) -
 def test_a_child_that_crashes_at_start_is_started_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    port = _free_port()
+    port = free_port()
     served = tmp_path / "served"
     served.mkdir()
     (served / "metrics").write_text("up 1\n")
@@ -52,7 +45,7 @@ def test_a_child_that_exits_with_a_code_at_start_fails_the_start(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     child = Child(
-        "bad-setting", "worker", ["bash", "-c", "exit 3"], _free_port(), tmp_path / "b.log"
+        "bad-setting", "worker", ["bash", "-c", "exit 3"], free_port(), tmp_path / "b.log"
     )
     supervisor = _supervisor(tmp_path, monkeypatch, child)
     try:
