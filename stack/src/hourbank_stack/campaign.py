@@ -27,6 +27,7 @@ import psutil
 from hourbank_stack import fault_kinds, netlab
 from hourbank_stack.campaign_recovery import FaultRecord
 from hourbank_stack.supervisor import listening, placements, read_state, stack_roles
+from hourbank_stack.topology import SERVICES
 
 
 @dataclass(frozen=True)
@@ -151,8 +152,6 @@ def load(path: Path) -> tuple[list[Fault], dict[str, object]]:
 
 def service_of(target: str) -> tuple[str, ...]:
     """The services whose saga steps a fault on `target` stops: its own, or all four."""
-    from hourbank_stack.topology import SERVICES
-
     return SERVICES if target in INFRA else (target.split("-", 1)[0],)
 
 
