@@ -159,7 +159,9 @@ async def _lifecycles(
         await asyncio.sleep(max(0.0, began + n / rate - time.monotonic()))
         if n == len(pairs):
             pairs.append(await api.pair(admin))
-        started.append(asyncio.create_task(lifecycle(api, pairs[n], KINDS[n % len(KINDS)])))
+        started.append(
+            asyncio.create_task(lifecycle(api, pairs[n], KINDS[n % len(KINDS)], admin=admin))
+        )
         n += 1
     return list(await asyncio.gather(*started))
 

@@ -24,6 +24,7 @@ import aiohttp
 from hourbank_shared.auth.devtoken import dev_token
 
 RETRYABLE = {502, 503, 504}
+NOT_FOUND, CONFLICT = frozenset({404}), frozenset({409})
 SHED = "/overloaded"
 """The problem type of a submission shed at the door, with `Retry-After`."""
 SUBMIT, ACCEPT, PAID = "submit→AWAITING_RESPONSE", "accept→ACCEPTED", "confirm-completion→PAID"
@@ -158,6 +159,25 @@ class Api:
             await asyncio.sleep(delay)
             delay = min(delay * 2, 1.0)
 
+    async def once_allowed(
+        self, who: Member, path: str, body: Any = None, *, not_yet: frozenset[int]
+    ) -> Any:
+        """POST until it is accepted, as long as the client's patience lasts, while the answer
+        is a refusal in `not_yet`: a command that waits for another service's view to catch up
+        (a dispute on a request the disputes service has not heard of yet, 404; a resolution
+        before the request is confirmed DISPUTED, 409). A refused command did nothing, so each
+        attempt carries a new Idempotency-Key."""
+        deadline = time.monotonic() + self.patience
+        pause = 0.05
+        while True:
+            try:
+                return await self.call(who, "POST", path, body)
+            except Refused as refused:
+                if refused.status not in not_yet or time.monotonic() > deadline:
+                    raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 1.5, 0.5)
+
     async def status(self, who: Member, request_id: str, wanted: set[str]) -> str:
         """Poll the request until its status is one of `wanted` (20 ms, growing to 200 ms),
         for as long as the client's patience lasts."""
@@ -249,12 +269,22 @@ AUTO_CONFIRMED = {
     "confirm-start": ("IN_PROGRESS", "PENDING_COMPLETION_CONFIRMATION", "COMPLETED", "PAID"),
     "confirm-completion": ("COMPLETED", "PAID"),
 }
-KINDS = ("paid", "partial", "declined", "cancelled")
-EXPECTED = {"paid": "PAID", "partial": "PAID", "declined": "REJECTED", "cancelled": "CANCELLED"}
+KINDS = ("paid", "partial", "declined", "cancelled", "disputed")
+EXPECTED = {
+    "paid": "PAID",
+    "partial": "PAID",
+    "declined": "REJECTED",
+    "cancelled": "CANCELLED",
+    "disputed": "SETTLED",
+}
 
 
-async def lifecycle(api: Api, pair: Pair, kind: str = "paid", hours: str = "1.00") -> Outcome:
-    """One request from submission to its terminal status; timings of the three saga steps."""
+async def lifecycle(
+    api: Api, pair: Pair, kind: str = "paid", hours: str = "1.00", admin: Member | None = None
+) -> Outcome:
+    """One request from submission to its terminal status; timings of the three saga steps.
+    A "disputed" one is disputed while in progress and settled by `admin` with a split (half
+    of the hours to the provider), so the disputes service has work too."""
     outcome = Outcome(kind, expected=EXPECTED[kind], started=time.monotonic())
     req, prov = pair.requester, pair.provider
     try:
@@ -294,6 +324,10 @@ async def lifecycle(api: Api, pair: Pair, kind: str = "paid", hours: str = "1.00
         outcome.timings[ACCEPT] = time.monotonic() - t
         await act(prov, "start")
         await act(req, "confirm-start")
+        if kind == "disputed":
+            assert admin is not None, "a disputed lifecycle needs an admin to settle it"
+            outcome.status = await _disputed(api, pair, rid, admin, str(Decimal(hours) / 2))
+            return outcome
         actual = hours if kind == "paid" else str(Decimal(hours) / 2)
         await act(prov, "complete", {"actual_hours": actual})
         t = time.monotonic()
@@ -306,3 +340,19 @@ async def lifecycle(api: Api, pair: Pair, kind: str = "paid", hours: str = "1.00
     finally:
         outcome.finished = time.monotonic()
     return outcome
+
+
+async def _disputed(api: Api, pair: Pair, rid: str, admin: Member, provider_hours: str) -> str:
+    """The requester disputes the request in progress; the admin assigns and splits it."""
+    await api.status(pair.requester, rid, {"IN_PROGRESS"})
+    body = {"request_id": rid, "type": "SERVICE_QUALITY", "description": "load"}
+    # 404 until the disputes service's projection has the request
+    dispute = await api.once_allowed(pair.requester, "/v1/disputes", body, not_yet=NOT_FOUND)
+    path = f"/v1/disputes/{dispute['id']}"
+    await api.call(admin, "POST", f"{path}/assign")
+    split = {"resolution": "SPLIT", "provider_hours": provider_hours, "note": "load"}
+    # 409 until the requests service confirmed the request DISPUTED
+    await api.once_allowed(admin, f"{path}/resolve", split, not_yet=CONFLICT)
+    status = await api.status(pair.requester, rid, {"SETTLED"})
+    pair.expected_delta += Decimal(provider_hours)
+    return status
