@@ -52,6 +52,9 @@ class LimitRequestBody:
         if declared is not None and declared > limit:
             await _refuse(scope, receive, send, limit)
             return
+        if not chunked:  # the server delivers no more than the declared length: nothing to count
+            await self.app(scope, receive, send)
+            return
         await self._counting(scope, receive, send, limit)
 
     async def _counting(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:

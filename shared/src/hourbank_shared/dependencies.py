@@ -1,9 +1,11 @@
 """What every service's routes need, as `Annotated` aliases: sessions and the clock."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,9 +21,18 @@ Sessions = Annotated[sessionmaker[Session], Depends(_sessions)]
 """The service's session factory (for a unit of work, or a consistent snapshot)."""
 
 
-def _read_session(sessions: Sessions) -> Iterator[Session]:
-    with sessions() as session:
+async def _read_session(sessions: Sessions) -> AsyncIterator[Session]:
+    # Made on the event loop (it connects at its first query, in the route's thread) and
+    # closed in a worker thread (giving its connection back is I/O): one thread hop, where a
+    # sync dependency takes two (to open and to close) beside the route's own. The close
+    # takes a thread outside the routes' limit, as FastAPI's own does for a sync dependency:
+    # behind that limit it could wait for threads that wait for the connection it holds.
+    session = sessions()
+    try:
         yield session
+    finally:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(session.close, limiter=anyio.CapacityLimiter(1))
 
 
 async def _now(request: Request) -> datetime:

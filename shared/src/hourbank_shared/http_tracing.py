@@ -40,6 +40,9 @@ class TraceRequests:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # once, not per request (a tracer is a new object each time); until the process sets
+        # its provider this is a proxy that follows it
+        self._tracer = tracing.tracer()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in UNTRACED_PATHS:
@@ -47,7 +50,7 @@ class TraceRequests:
             return
         headers = Headers(scope=scope)
         method = scope["method"]
-        with tracing.tracer().start_as_current_span(
+        with self._tracer.start_as_current_span(
             method,
             context=tracing.context_of(headers.get("traceparent")),
             kind=SpanKind.SERVER,

@@ -8,12 +8,25 @@ request that fails rolls its claim back: only successful responses are replayed.
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cache
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text, func, select
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Executable,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    bindparam,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.orm import Session
 
@@ -69,32 +82,43 @@ class StoredResponse:
         return JSONResponse(self.body, self.status_code, headers={REPLAYED_HEADER: "true"})
 
 
+@dataclass(frozen=True)
+class _Statements:
+    """A table's statements, built once: building one and computing its cache key costs more
+    CPU than executing it. The key's parameters are `the_scope` and `the_key`."""
+
+    claim: Executable
+    stored: Executable
+    remember: Executable
+
+
+@cache
+def _statements(t: Table) -> _Statements:
+    the_key = (t.c.scope == bindparam("the_scope"), t.c.key == bindparam("the_key"))
+    return _Statements(
+        claim=insert(t).on_conflict_do_nothing().returning(t.c.key),
+        stored=select(t.c.fingerprint, t.c.status_code, t.c.response).where(*the_key),
+        remember=update(t).where(*the_key),
+    )
+
+
 class SqlIdempotency:
     """Claims and answers idempotency keys inside one session's transaction."""
 
     def __init__(self, session: Session, table: Table) -> None:
         self._session = session
-        self._table = table
+        self._statements = _statements(table)
 
     def claim(self, request: IdempotentRequest) -> StoredResponse | None:
         """None if this request is the first with its key (run it, then `remember`), else the
         response stored for it; InvalidInput if the key came with a different request."""
-        t = self._table
         # A concurrent claim of the same key blocks on the primary key until the first
         # transaction ends: after a commit it finds the stored response, after a rollback it wins.
-        claimed = self._session.execute(
-            insert(t)
-            .values(scope=request.scope, key=request.key, fingerprint=request.fingerprint)
-            .on_conflict_do_nothing()
-            .returning(t.c.key)
-        ).first()
-        if claimed is not None:
+        row = {"scope": request.scope, "key": request.key, "fingerprint": request.fingerprint}
+        if self._session.execute(self._statements.claim, row).first() is not None:
             return None
-        stored = self._session.execute(
-            select(t.c.fingerprint, t.c.status_code, t.c.response).where(
-                t.c.scope == request.scope, t.c.key == request.key
-            )
-        ).one()
+        the_key = {"the_scope": request.scope, "the_key": request.key}
+        stored = self._session.execute(self._statements.stored, the_key).one()
         if stored.fingerprint != request.fingerprint:
             raise InvalidInput(
                 f"the {HEADER} {request.key!r} was already used for a different request; "
@@ -106,12 +130,9 @@ class SqlIdempotency:
 
     def remember(self, request: IdempotentRequest, status_code: int, body: Any) -> None:
         """Store the response of a claimed request; it commits with the request's effect."""
-        t = self._table
-        self._session.execute(
-            t.update()
-            .where(t.c.scope == request.scope, t.c.key == request.key)
-            .values(status_code=status_code, response=body)
-        )
+        the_key = {"the_scope": request.scope, "the_key": request.key}
+        answer = {"status_code": status_code, "response": body}
+        self._session.execute(self._statements.remember, the_key | answer)
 
 
 class IdempotentCommand:

@@ -7,10 +7,11 @@ that somehow skipped the lock fails instead of being lost.
 
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
+from functools import cache
 from typing import Generic, Protocol, TypeVar
 from uuid import UUID
 
-from sqlalchemy import Row, Select, Table, func, select
+from sqlalchemy import Row, Select, Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from hourbank_requests.adapters import tables as t
@@ -44,11 +45,11 @@ class _Rows(Generic[A]):
 
     def get(self, row_id: UUID) -> A | None:
         """Without a lock: for reading only."""
-        row = self._session.execute(self._select(row_id)).first()
+        row = self._session.execute(_by_id(self._table, False), {"row_id": row_id}).first()
         return self._from_row(row) if row is not None else None
 
     def lock(self, row_id: UUID) -> A | None:
-        row = self._session.execute(self._select(row_id).with_for_update()).first()
+        row = self._session.execute(_by_id(self._table, True), {"row_id": row_id}).first()
         if row is None:
             return None
         loaded = self._from_row(row)
@@ -71,8 +72,13 @@ class _Rows(Generic[A]):
             )  # fmt: skip
         self._loaded[aggregate.id] = aggregate.version
 
-    def _select(self, row_id: UUID) -> Select[tuple[object, ...]]:
-        return select(self._table).where(self._table.c.id == row_id)
+
+@cache
+def _by_id(table: Table, locked: bool) -> Select[tuple[object, ...]]:
+    """The row `row_id` (FOR UPDATE if `locked`), built once per table: building a statement
+    and computing its cache key cost more CPU than executing it."""
+    query = select(table).where(table.c.id == bindparam("row_id"))
+    return query.with_for_update() if locked else query
 
 
 class SqlMembers(_Rows[Member]):

@@ -1,11 +1,16 @@
-"""Requests, their history and ratings in PostgreSQL."""
+"""Requests, their history and ratings in PostgreSQL.
+
+The statements an API command runs are built once, with their values as parameters:
+building one (`insert(...).values(...)`, two dozen columns) and computing its cache key cost
+more CPU than executing it.
+"""
 
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, func, insert, select
+from sqlalchemy import Row, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -13,17 +18,40 @@ from hourbank_requests.adapters import tables as t
 from hourbank_requests.domain.lifecycle import TERMINAL, DeadlineKind, HistoryEntry
 from hourbank_requests.domain.service_request import Offer, ServiceRequest
 from hourbank_shared.contracts.enums import Party, RequestStatus
-from hourbank_shared.db import update_versioned
+from hourbank_shared.db import ConcurrentUpdate
+
+_THE_REQUEST = t.requests.c.id == bindparam("request_id")
+SELECT_REQUEST = select(t.requests).where(_THE_REQUEST)
+"""The request `request_id`, every column."""
+_LOCK = SELECT_REQUEST.with_for_update()
+_INSERT = insert(t.requests).returning(*t.requests.c)
+_UPDATE = (
+    update(t.requests)
+    .where(_THE_REQUEST, t.requests.c.version == bindparam("loaded_version"))
+    .values(updated_at=func.now())
+    .returning(*t.requests.c)
+)
+_INSERT_HISTORY = insert(t.history)
+_OPEN_REQUEST = select(t.requests.c.id).where(
+    t.requests.c.requester_id == bindparam("requester_id"),
+    t.requests.c.offering_id == bindparam("offering_id"),
+    t.requests.c.status.not_in([str(s) for s in TERMINAL]),
+)
 
 
 class SqlRequests:
     def __init__(self, session: Session) -> None:
         self._session = session
+        self._written: dict[UUID, Row[Any]] = {}
 
     def lock(self, request_id: UUID) -> ServiceRequest | None:
-        query = select(t.requests).where(t.requests.c.id == request_id).with_for_update()
-        row = self._session.execute(query).first()
+        row = self._session.execute(_LOCK, {"request_id": request_id}).first()
         return request_from_row(row) if row is not None else None
+
+    def written(self, request_id: UUID) -> Row[Any] | None:
+        """The request's row as this unit of work last inserted or updated it, if it did: what
+        a read of it would return now, without the read."""
+        return self._written.get(request_id)
 
     def next_due(self, now: datetime) -> ServiceRequest | None:
         """The most overdue request, locked; requests other workers hold are skipped."""
@@ -44,26 +72,25 @@ class SqlRequests:
         return self._session.execute(query).scalar()
 
     def open_request_for(self, requester_id: UUID, offering_id: UUID) -> UUID | None:
-        query = select(t.requests.c.id).where(
-            t.requests.c.requester_id == requester_id,
-            t.requests.c.offering_id == offering_id,
-            t.requests.c.status.not_in([str(s) for s in TERMINAL]),
-        )
-        return self._session.execute(query).scalar()
+        ids = {"requester_id": requester_id, "offering_id": offering_id}
+        return self._session.execute(_OPEN_REQUEST, ids).scalar()
 
     def add(self, request: ServiceRequest) -> None:
-        self._session.execute(
-            insert(t.requests).values(id=request.id, version=request.version, **_values(request))
-        )
+        values = {"id": request.id, "version": request.version, **_values(request)}
+        self._written[request.id] = self._session.execute(_INSERT, values).one()
         self._append_history(request)
 
     def save(self, request: ServiceRequest, loaded_version: int) -> None:
-        """Updates the row if the request changed; appends its new history entries always
-        (some, like a rating, change no column)."""
+        """Updates the row if the request changed, only if it still has the version it was
+        loaded with; appends its new history entries always (some, like a rating, change no
+        column)."""
         if request.version != loaded_version:
-            values = {"version": request.version, "updated_at": func.now(), **_values(request)}
-            row_key = t.requests.c.id == request.id
-            update_versioned(self._session, t.requests, row_key, loaded_version, values)
+            values = {"version": request.version, **_values(request)}
+            key = {"request_id": request.id, "loaded_version": loaded_version}
+            row = self._session.execute(_UPDATE, key | values).first()
+            if row is None:
+                raise ConcurrentUpdate(f"requests row changed since version {loaded_version}")
+            self._written[request.id] = row
         self._append_history(request)
 
     def entered_at(self, request_id: UUID, status: RequestStatus) -> datetime | None:
@@ -79,9 +106,8 @@ class SqlRequests:
 
     def _append_history(self, request: ServiceRequest) -> None:
         if request.history:
-            self._session.execute(
-                insert(t.history), [_history_row(request.id, h) for h in request.history]
-            )
+            rows = [_history_row(request.id, h) for h in request.history]
+            self._session.execute(_INSERT_HISTORY, rows)
             request.history.clear()
 
 

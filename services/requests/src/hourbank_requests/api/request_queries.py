@@ -13,10 +13,15 @@ from sqlalchemy import Row, or_, select
 from sqlalchemy.orm import Session
 
 from hourbank_requests.adapters import tables as t
-from hourbank_requests.adapters.request_repositories import history_of, request_from_row
+from hourbank_requests.adapters.request_repositories import (
+    SELECT_REQUEST,
+    history_of,
+    request_from_row,
+)
 from hourbank_requests.api.schemas import HistoryView, RequestView
 from hourbank_requests.domain.errors import NotVisible
 from hourbank_requests.domain.service_request import Caller
+from hourbank_requests.unit_of_work import SqlUnitOfWork
 from hourbank_shared.contracts.enums import RequestStatus
 from hourbank_shared.keyset import newest_first, page_of
 from hourbank_shared.pagination import Page
@@ -47,24 +52,38 @@ def requests_of(
 
 def request_view(session: Session, request_id: UUID, caller: Caller) -> RequestView:
     """The request as stored, or as changed so far in the session's transaction."""
-    return _view(_visible(session, request_id, caller))
+    return _visible_view(_row(session, request_id), caller)
+
+
+def written_view(uow: SqlUnitOfWork, request_id: UUID, caller: Caller) -> RequestView:
+    """The request as the unit of work's command left it: the row its write returned, else
+    (a command that wrote none) read again."""
+    row = uow.requests.written(request_id)
+    if row is None:
+        return request_view(uow.session, request_id, caller)
+    return _visible_view(row, caller)
 
 
 def history(session: Session, request_id: UUID, caller: Caller) -> list[HistoryView]:
     """Every step of the request, oldest first."""
-    _visible(session, request_id, caller)
+    request_from_row(_row(session, request_id)).party_of(caller)
     return [
         HistoryView.model_validate(row, from_attributes=True)
         for row in history_of(session, request_id)
     ]
 
 
-def _visible(session: Session, request_id: UUID, caller: Caller) -> Row[Any]:
-    row = session.execute(select(t.requests).where(t.requests.c.id == request_id)).first()
+def _row(session: Session, request_id: UUID) -> Row[Any]:
+    row = session.execute(SELECT_REQUEST, {"request_id": request_id}).first()
     if row is None:
         raise NotVisible(f"no request {request_id}")
-    request_from_row(row).party_of(caller)
     return row
+
+
+def _visible_view(row: Row[Any], caller: Caller) -> RequestView:
+    request = request_from_row(row)
+    request.party_of(caller)
+    return RequestView.of(request, row.created_at, row.updated_at)
 
 
 def _view(row: Row[Any]) -> RequestView:

@@ -13,13 +13,14 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
 from hourbank_requests.api import shedding
-from hourbank_requests.api.dependencies import ReadSession, UnitOfWork
+from hourbank_requests.api.dependencies import ReadSession, Sessions, UnitOfWork
 from hourbank_requests.api.request_queries import (
     RequestFilter,
     Role,
     history,
     request_view,
     requests_of,
+    written_view,
 )
 from hourbank_requests.api.schemas import (
     CompleteIn,
@@ -107,7 +108,7 @@ def submit(
         submitted = submit_request(
             ctx, uow, caller.member_id, body.offering_id, body.hours, body.message
         )
-        return 201, request_view(uow.session, submitted.id, caller)
+        return 201, written_view(uow, submitted.id, caller)
 
     with losing_unique_race(ONE_OPEN, _second_open_request):  # the commit may lose the race
         return run_once(uow, idempotency, submit_it)
@@ -138,9 +139,12 @@ def overdue(_: AdminPrincipal, ctx: Ctx, session: ReadSession) -> list[OverdueVi
 
 
 @router.get("/{request_id}", responses=NOT_FOUND)
-def get_request(request_id: UUID, caller: CurrentCaller, session: ReadSession) -> RequestView:
+def get_request(request_id: UUID, caller: CurrentCaller, sessions: Sessions) -> RequestView:
     """One request, for its parties and admins."""
-    return request_view(session, request_id, caller)
+    # What every client polls while the saga moves: the session opens and closes in this
+    # route's thread, one thread hop per call where a `ReadSession` takes two.
+    with sessions() as session:
+        return request_view(session, request_id, caller)
 
 
 @router.get("/{request_id}/history", responses=NOT_FOUND)
@@ -171,7 +175,7 @@ class Action:
 
         def handled(uow: SqlUnitOfWork) -> tuple[int, BaseModel]:
             handler(uow)
-            return 200, request_view(uow.session, self.request_id, self.caller)
+            return 200, written_view(uow, self.request_id, self.caller)
 
         return run_once(self.uow, self.idempotency, handled)
 
