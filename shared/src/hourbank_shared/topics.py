@@ -26,8 +26,11 @@ from hourbank_shared.kafka_security import KafkaSecurity
 from hourbank_shared.settings import KafkaTopicSettings
 from hourbank_shared.startup import built_or_exit
 
-SERVICES = ("requests", "escrow", "notifications", "disputes")
-CONSUMERS = ("requests", "escrow", "notifications", "disputes")
+SERVICES = ("requests", "escrow", "disputes", "notifications")
+"""HourBank's services: the one list (the stack's topology, the relays' checkpoint topics and
+the consumers' dead-letter topics all follow it)."""
+CONSUMERS = SERVICES
+"""Each service runs one consumer, named after it (its dead-letter and replay topics)."""
 
 
 def dead_letter_spec(consumer: str, settings: KafkaTopicSettings | None = None) -> TopicSpec:

@@ -7,7 +7,7 @@ against (`tests/deploy`), so a process, port or route cannot drift between them.
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-SERVICES = ("requests", "escrow", "disputes", "notifications")
+from hourbank_shared.topics import SERVICES as SERVICES
 
 API_PORTS = {"requests": 8001, "escrow": 8002, "disputes": 8003, "notifications": 8004}
 """Each service's `api_port` default (its settings class)."""
