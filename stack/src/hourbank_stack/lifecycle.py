@@ -3,7 +3,8 @@
 Shared by the load generator and the fault injector. Every POST carries an Idempotency-Key and
 is retried with the same key when the gateway or a service cannot be reached (502/503/504, a
 dropped connection) or a row was changed at the same moment (409 concurrent-update), so a retry
-never has a second effect. Steps wait for the saga by polling the request.
+never has a second effect. Steps wait for the saga by reading the request, each read held by
+the API until the request changes (`If-None-Match` with `Prefer: wait`).
 
 A submission the requests service sheds at the door (503 `overloaded` with `Retry-After`) is
 sent again after `Retry-After` by default (the fault injector wants every lifecycle done); the
@@ -178,19 +179,72 @@ class Api:
             await asyncio.sleep(pause)
             pause = min(pause * 1.5, 0.5)
 
+    STATUS_WAIT_SECONDS = 5
+    """How long a status read asks the API to hold its answer for a change (`Prefer: wait`)."""
+
     async def status(self, who: Member, request_id: str, wanted: set[str]) -> str:
-        """Poll the request until its status is one of `wanted` (20 ms, growing to 200 ms),
-        for as long as the client's patience lasts."""
+        """Read the request until its status is one of `wanted`, for as long as the client's
+        patience lasts. After the first read, each read names the last `ETag`
+        (`If-None-Match`) and asks the API to hold its answer until the request changes
+        (`Prefer: wait`): a change arrives as it happens, and the API answers once per change,
+        not once per poll. Where the API does not wait (no ETag, the preference not applied),
+        the next read follows a pause: 20 ms, growing to 200 ms."""
+        path = f"/v1/requests/{request_id}"
         deadline = time.monotonic() + self.patience
         pause = 0.02
+        request: dict[str, Any] = {}
+        etag: str | None = None
         while True:
-            request = await self.call(who, "GET", f"/v1/requests/{request_id}")
-            if request["status"] in wanted:
+            asked = etag
+            changed, etag, waited = await self._read_request(who, path, asked)
+            request = changed or request  # None: 304, unchanged
+            if request.get("status") in wanted:
                 return str(request["status"])
             if time.monotonic() > deadline:
-                raise TimeoutError(f"request {request_id} stuck in {request['status']}")
-            await asyncio.sleep(pause)
-            pause = min(pause * 1.5, 0.2)
+                raise TimeoutError(f"request {request_id} stuck in {request.get('status')}")
+            if not waited and (asked is not None or etag is None):  # nor will the next read
+                await asyncio.sleep(pause)
+                pause = min(pause * 1.5, 0.2)
+
+    async def _read_request(
+        self, who: Member, path: str, etag: str | None
+    ) -> tuple[dict[str, Any] | None, str | None, bool]:
+        """One GET of a request, conditional on `etag` if there is one, retried like `call`
+        (502/503/504 after Retry-After, a dropped connection): its body (None: 304, unchanged),
+        its ETag, and whether the API held the answer for a change."""
+        headers = who.headers
+        if etag is not None:
+            headers = {
+                **headers,
+                "If-None-Match": etag,
+                "Prefer": f"wait={self.STATUS_WAIT_SECONDS}",
+            }
+        deadline = time.monotonic() + self.patience
+        delay = 0.05
+        while True:
+            self.calls += 1
+            try:
+                async with self.http.get(path, headers=headers) as response:
+                    status = response.status
+                    content = await response.read()
+                    etag_now = response.headers.get("ETag")
+                    waited = "Preference-Applied" in response.headers
+                    retry_after = _seconds(response.headers.get("Retry-After"))
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                reason = type(exc).__name__
+            else:
+                if status == 304:
+                    return None, etag_now or etag, waited
+                if status < 400:
+                    return json.loads(content), etag_now, waited
+                if status not in RETRYABLE:
+                    raise Refused(status, _problem(content), f"GET {path}")
+                delay, reason = max(delay, retry_after), str(status)
+            self.retries[reason] += 1
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"GET {path}: still failing ({reason}) after retries")
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 1.0)
 
     async def pair(self, admin: Member, top_up: str = "0") -> Pair:
         """Two registered members (the requester topped up by an admin) and an offering."""

@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hourbank_requests.adapters.submit_backlog import SqlSubmitBacklog
 from hourbank_requests.api import members, offerings, requests, stats
+from hourbank_requests.api.changes import RequestChanges
 from hourbank_requests.handlers import CONSUMER, Context
 from hourbank_requests.load_shedding import SubmitGate
 from hourbank_requests.settings import RequestsSettings
@@ -29,6 +30,7 @@ def create_app(
         uow=lambda: SqlUnitOfWork(sessions), time=BusinessTime(app.state.clock, settings.time_scale)
     )
     app.state.offering_review = settings.offering_review
+    app.state.request_changes = RequestChanges(settings.database_url)
     app.state.submit_gate = SubmitGate(
         SqlSubmitBacklog(sessions),
         settings.submit_backlog_limit,

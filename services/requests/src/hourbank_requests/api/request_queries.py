@@ -55,6 +55,13 @@ def request_view(session: Session, request_id: UUID, caller: Caller) -> RequestV
     return _visible_view(_row(session, request_id), caller)
 
 
+def versioned_view(session: Session, request_id: UUID, caller: Caller) -> tuple[RequestView, int]:
+    """The request as stored, and the version of its row: every write of the row changes the
+    version, and the view is made from the row alone, the same for every caller who sees it."""
+    row = _row(session, request_id)
+    return _visible_view(row, caller), int(row.version)
+
+
 def written_view(uow: SqlUnitOfWork, request_id: UUID, caller: Caller) -> RequestView:
     """The request as the unit of work's command left it: the row its write returned, else
     (a command that wrote none) read again."""

@@ -9,17 +9,18 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from pydantic import BaseModel
 
-from hourbank_requests.api import shedding
+from hourbank_requests.api import conditional, shedding
+from hourbank_requests.api.changes import RequestChanges
 from hourbank_requests.api.dependencies import ReadSession, Sessions, UnitOfWork
 from hourbank_requests.api.request_queries import (
     RequestFilter,
     Role,
     history,
-    request_view,
     requests_of,
+    versioned_view,
     written_view,
 )
 from hourbank_requests.api.schemas import (
@@ -74,8 +75,14 @@ async def _context(request: Request) -> Context:
     return context
 
 
+async def _changes(request: Request) -> RequestChanges:
+    changes: RequestChanges = request.app.state.request_changes
+    return changes
+
+
 CurrentCaller = Annotated[Caller, Depends(_caller)]
 Ctx = Annotated[Context, Depends(_context)]
+Changes = Annotated[RequestChanges, Depends(_changes)]
 
 
 @router.post(
@@ -138,13 +145,39 @@ def overdue(_: AdminPrincipal, ctx: Ctx, session: ReadSession) -> list[OverdueVi
     ]
 
 
-@router.get("/{request_id}", responses=NOT_FOUND)
-def get_request(request_id: UUID, caller: CurrentCaller, sessions: Sessions) -> RequestView:
-    """One request, for its parties and admins."""
-    # What every client polls while the saga moves: the session opens and closes in this
-    # route's thread, one thread hop per call where a `ReadSession` takes two.
-    with sessions() as session:
-        return request_view(session, request_id, caller)
+@router.get(
+    "/{request_id}", response_model=RequestView, responses=NOT_FOUND | conditional.RESPONSES
+)
+async def get_request(
+    request_id: UUID,
+    caller: CurrentCaller,
+    sessions: Sessions,
+    changes: Changes,
+    request: Request,
+    if_none_match: Annotated[
+        str | None, Header(description="The `ETag` of the last answer: 304 while it is current.")
+    ] = None,
+    prefer: Annotated[
+        str | None,
+        Header(
+            description="`wait=N` with If-None-Match: wait up to N s (20 at most) for a change."
+        ),
+    ] = None,
+) -> Response:
+    """One request, for its parties and admins, with its `ETag`: 304 Not Modified while
+    `If-None-Match` names it. With `Prefer: wait=N` too, the answer waits up to N seconds (20
+    at most) for the request to change: 200 as soon as it does, else 304."""
+
+    def read() -> tuple[RequestView, int]:
+        # What every client reads while the saga moves: the session opens and closes in this
+        # one thread hop.
+        with sessions() as session:
+            return versioned_view(session, request_id, caller)
+
+    wait = conditional.wait_preferred(prefer) if if_none_match else 0
+    return await conditional.answer(
+        read, if_none_match, wait, changes.watching(request_id), request
+    )
 
 
 @router.get("/{request_id}/history", responses=NOT_FOUND)
