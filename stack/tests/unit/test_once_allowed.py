@@ -4,8 +4,8 @@ with a new Idempotency-Key, and gives up at once on any other refusal."""
 
 import asyncio
 import json
+from typing import Any
 
-import pytest
 from aiohttp import web
 
 from hourbank_stack.lifecycle import NOT_FOUND, Api, Refused
@@ -20,73 +20,50 @@ def problem(status: int, detail: str) -> web.Response:
     )
 
 
-async def keyed_server(answers: list[web.Response], keys: list[str]) -> tuple[web.AppRunner, str]:
+def once_allowed(answers: list[web.Response], patience: float = 5) -> tuple[Any, list[str]]:
+    """POSTs through `Api.once_allowed` to a server giving `answers` in turn: what it returned
+    (or the exception it raised) and the Idempotency-Key of every attempt."""
+    keys: list[str] = []
+
     async def answer(request: web.Request) -> web.Response:
         keys.append(request.headers.get("Idempotency-Key", ""))
         return answers.pop(0)
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", answer)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    return runner, f"http://127.0.0.1:{port}"
-
-
-def test_a_not_yet_refusal_is_sent_again_with_a_new_key_until_accepted() -> None:
-    keys: list[str] = []
-    answers = [
-        problem(404, "no request known to disputes with that id"),
-        problem(404, "no request known to disputes with that id"),
-        web.json_response({"id": "d-1"}, status=201),
-    ]
-
-    async def run() -> object:
-        runner, url = await keyed_server(answers, keys)
-        api = Api(url, SECRET, patience=5)
+    async def run() -> Any:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", answer)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        api = Api(f"http://127.0.0.1:{port}", SECRET, patience=patience)
         try:
             return await api.once_allowed(api.member(), "/v1/disputes", {}, not_yet=NOT_FOUND)
+        except Refused as refused:
+            return refused
         finally:
             await api.close()
             await runner.cleanup()
 
-    assert asyncio.run(run()) == {"id": "d-1"}
+    return asyncio.run(run()), keys
+
+
+def test_a_not_yet_refusal_is_sent_again_with_a_new_key_until_accepted() -> None:
+    not_yet = "no request known to disputes with that id"
+    accepted = web.json_response({"id": "d-1"}, status=201)
+    got, keys = once_allowed([problem(404, not_yet), problem(404, not_yet), accepted])
+    assert got == {"id": "d-1"}
     assert len(keys) == 3 and len(set(keys)) == 3 and all(keys)
 
 
 def test_another_refusal_is_final_at_once() -> None:
-    keys: list[str] = []
-    answers = [problem(403, "only the requester or the provider may dispute it")]
-
-    async def run() -> None:
-        runner, url = await keyed_server(answers, keys)
-        api = Api(url, SECRET, patience=5)
-        try:
-            await api.once_allowed(api.member(), "/v1/disputes", {}, not_yet=NOT_FOUND)
-        finally:
-            await api.close()
-            await runner.cleanup()
-
-    with pytest.raises(Refused):
-        asyncio.run(run())
+    got, keys = once_allowed([problem(403, "only the requester or the provider may dispute it")])
+    assert isinstance(got, Refused) and got.status == 403
     assert len(keys) == 1
 
 
 def test_a_not_yet_refusal_past_the_patience_is_raised() -> None:
-    keys: list[str] = []
-    answers = [problem(404, "not yet") for _ in range(100)]
-
-    async def run() -> None:
-        runner, url = await keyed_server(answers, keys)
-        api = Api(url, SECRET, patience=0.3)
-        try:
-            await api.once_allowed(api.member(), "/v1/disputes", {}, not_yet=NOT_FOUND)
-        finally:
-            await api.close()
-            await runner.cleanup()
-
-    with pytest.raises(Refused):
-        asyncio.run(run())
+    got, keys = once_allowed([problem(404, "not yet") for _ in range(100)], patience=0.3)
+    assert isinstance(got, Refused) and got.status == 404
     assert 2 <= len(keys) < 100
