@@ -22,6 +22,7 @@ import threading
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Protocol
 
 from confluent_kafka import Consumer, TopicPartition
@@ -193,6 +194,20 @@ def recovery(faults: Sequence[FaultRecord], timeline: Seen) -> dict[str, Figures
         times = [t for fault in group if (t := recovery_time(fault, seen)) is not None]
         figures[kind] = Figures.of(len(group), times)
     return figures
+
+
+def silences(
+    seen: Mapping[str, Sequence[float]], began: float, ended: float, top: int = 3
+) -> dict[str, list[tuple[float, float]]]:
+    """Per service, its `top` longest stretches without a record between `began` and `ended`
+    (epoch seconds), longest first, as (start, seconds): where a long recovery comes from (one
+    service stalled, not a fault's own cost)."""
+    found = {}
+    for service, times in seen.items():
+        marks = [began, *(t for t in times if began <= t <= ended), ended]
+        gaps = [(b - a, a) for a, b in pairwise(marks)]
+        found[service] = [(start, length) for length, start in sorted(gaps, reverse=True)[:top]]
+    return found
 
 
 def table(figures: Mapping[str, Figures]) -> str:

@@ -28,7 +28,7 @@ from hourbank_stack.campaign import Executor, Fault, process_names, schedule
 from hourbank_stack.campaign import load as load_schedule
 from hourbank_stack.campaign import save as save_schedule
 from hourbank_stack.campaign_checks import groups_caught_up, overdue_requests, relay_batches_once
-from hourbank_stack.campaign_recovery import Timeline, faults_by_kind, recovery, table
+from hourbank_stack.campaign_recovery import Timeline, faults_by_kind, recovery, silences, table
 from hourbank_stack.lifecycle import KINDS, Api, Member, Outcome, Pair, lifecycle
 from hourbank_stack.supervisor import in_lab, read_state, state_dir
 
@@ -121,7 +121,7 @@ async def run(plan: Plan, base_url: str, secret: str, env: dict[str, str], infra
         or f"{len(executor.records)} faults, {len(executor.skipped)} skipped (not serving)",
     )
     await asyncio.to_thread(_campaign_checks, env, bootstrap, report, timeline)
-    _figures(report, executor, timeline, outcomes)
+    _figures(report, executor, timeline, outcomes, began)
     await api.close()
     return report
 
@@ -205,7 +205,11 @@ OVERDUE_GRACE_SECONDS = 30.0
 
 
 def _figures(
-    report: Report, executor: Executor, timeline: Timeline, outcomes: list[Outcome]
+    report: Report,
+    executor: Executor,
+    timeline: Timeline,
+    outcomes: list[Outcome],
+    began: float,
 ) -> None:
     report.figure("\nFaults by kind:")
     for kind, records in faults_by_kind(executor.records).items():
@@ -214,6 +218,11 @@ def _figures(
         report.figure(f"  skipped: {len(executor.skipped)} ({'; '.join(executor.skipped[:5])})")
     report.figure("\nRecovery after each kind (until the affected services' events move again):")
     report.figure(table(recovery(executor.records, timeline)))
+    report.figure("\nLongest stretches without a public event, per service (start: t+, seconds):")
+    epoch_began = time.time() - (time.monotonic() - began)
+    for service, gaps in silences(timeline.seen(), epoch_began, time.time()).items():
+        shown = ", ".join(f"t+{start - epoch_began:.0f}s {length:.0f} s" for start, length in gaps)
+        report.figure(f"  {service:<14} {shown}")
     report.figure("\nLifecycles by outcome:")
     by_outcome = Counter(
         f"{o.kind} → refused at the door for the client's whole patience"

@@ -13,6 +13,7 @@ from hourbank_stack.campaign_recovery import (
     faults_by_kind,
     recovery,
     recovery_time,
+    silences,
     table,
 )
 from hourbank_stack.supervisor import CONSUMER_GROUPS
@@ -107,3 +108,10 @@ def test_the_stack_groups_are_watched_on_every_topic_they_read() -> None:
     escrow = groups[CONSUMER_GROUPS.index("escrow")]
     assert set(ACCESS["escrow"].reads) < set(escrow.topics)  # and its replay topic
     assert FAUST_GROUP == "hourbank-notifications"
+
+
+def test_the_longest_silences_of_each_service_come_first() -> None:
+    seen = {"notifications": [10.0, 11.0, 300.0, 301.0], "disputes": []}
+    gaps = silences(seen, began=0.0, ended=400.0, top=2)
+    assert gaps["notifications"] == [(11.0, 289.0), (301.0, 99.0)]
+    assert gaps["disputes"] == [(0.0, 400.0)]

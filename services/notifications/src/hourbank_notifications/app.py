@@ -69,6 +69,13 @@ TOPICS = (
 Tick = Callable[[], Awaitable[None]]
 HEARTBEAT_WINDOW_SECONDS = 60.0
 """The longest one `notify` attempt may run before the worker counts as stuck."""
+SESSION_TIMEOUT_SECONDS = 10.0
+"""As every other consumer's (`hourbank_shared.kafka`): a worker killed, frozen or cut off is
+out of the group after 10 s. faust's own 60 s held the whole group in a rebalance for minutes
+in the long fault campaign (docs/faults.md). Its database work runs in threads, so the event
+loop that heartbeats is never blocked for long."""
+REBALANCE_TIMEOUT_SECONDS = 20.0
+"""How long the coordinator waits for live members to rejoin (faust's default: 60 s)."""
 BATCH_SIZE = 100
 BATCH_WITHIN = 0.05
 """The worker takes what arrived within 50 ms (at most BATCH_SIZE) and notifies it in one
@@ -131,6 +138,8 @@ def faust_app(
         consumer_auto_offset_reset="earliest",
         datadir=str(datadir),
         broker_credentials=credentials(security if security is not None else KafkaSecurity()),
+        broker_session_timeout=SESSION_TIMEOUT_SECONDS,
+        broker_rebalance_timeout=REBALANCE_TIMEOUT_SECONDS,
     )
     # before anything (the first topic) makes the app build its default transport
     app.transport = ReadCommittedTransport(app.conf.broker_consumer, app)

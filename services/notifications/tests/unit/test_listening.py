@@ -2,12 +2,15 @@
 
 from uuid import uuid4
 
-from hourbank_notifications.app import TOPICS
+from hourbank_notifications.app import TOPICS, faust_app
 from hourbank_notifications.domain.recipients import MAPPINGS
-from hourbank_notifications.handlers import DIRECTORY_EVENTS, concerns_no_one
+from hourbank_notifications.handlers import DIRECTORY_EVENTS, Context, concerns_no_one
+from hourbank_notifications.unit_of_work import SqlUnitOfWork
+from hourbank_shared.clock import SystemClock
 from hourbank_shared.contracts import topics
 from hourbank_shared.contracts.catalog import events_on
 from hourbank_shared.contracts.offerings import OfferingCreated, OfferingRevised, OfferingWithdrawn
+from hourbank_shared.kafka import consumer_config
 
 from ..events import contact, registered, registered_v1
 
@@ -28,3 +31,16 @@ def test_every_member_event_keeps_the_directory_or_notifies() -> None:
     member = uuid4()
     for event in (registered(member), registered_v1(member), contact(member, "ada@example.org")):
         assert not concerns_no_one(event), event.TYPE
+
+
+def test_the_worker_leaves_the_group_as_soon_as_the_other_consumers() -> None:
+    """A member killed or frozen holds the group's rebalance until its session expires: the
+    worker's is the 10 s of every other consumer, not faust's 60 s."""
+    app = faust_app(Context(uow=_no_database, clock=SystemClock()), "127.0.0.1:1")
+    ours = consumer_config("127.0.0.1:1", "any")["session.timeout.ms"]
+    assert app.conf.broker_session_timeout * 1000 == ours
+    assert app.conf.broker_rebalance_timeout < 60
+
+
+def _no_database() -> SqlUnitOfWork:
+    raise AssertionError("the app's settings are read without a database")
