@@ -15,6 +15,14 @@ CONNECT_TIMEOUT_SECONDS = 10
 """A connection attempt to an unreachable database fails after this long instead of hanging a
 loop past its liveness window (`hourbank_shared.heartbeat`); TCP keepalives notice an open
 connection whose peer vanished within about a minute, for the same reason."""
+CONNECT_ARGS: dict[str, int] = {
+    "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
+"""libpq's settings for every connection a service opens: the pool's, and a listener's."""
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
@@ -24,13 +32,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
-        connect_args={
-            "connect_timeout": CONNECT_TIMEOUT_SECONDS,
-            "keepalives": 1,
-            "keepalives_idle": 30,
-            "keepalives_interval": 10,
-            "keepalives_count": 3,
-        },
+        connect_args=dict(CONNECT_ARGS),
     )
 
 

@@ -5,8 +5,9 @@ the payload, so a sleeping worker learns of an earlier deadline without a query.
 from datetime import UTC, datetime
 
 import psycopg
+from psycopg.conninfo import make_conninfo
 
-from hourbank_shared.db import CONNECT_TIMEOUT_SECONDS
+from hourbank_shared.db import CONNECT_ARGS
 from hourbank_shared.settings import libpq_url
 
 CHANNEL = "hourbank_requests_deadline"
@@ -25,13 +26,7 @@ class PgDeadlineAlarm:
         if self._connection is not None and not self._connection.closed:
             return
         self._connection = psycopg.connect(
-            self._url,
-            autocommit=True,
-            connect_timeout=CONNECT_TIMEOUT_SECONDS,
-            keepalives=1,
-            keepalives_idle=30,
-            keepalives_interval=10,
-            keepalives_count=3,
+            make_conninfo(self._url, **CONNECT_ARGS), autocommit=True
         )
         self._connection.execute(f"LISTEN {CHANNEL}")
 

@@ -17,8 +17,9 @@ from uuid import UUID
 
 import psycopg
 from prometheus_client import Gauge
+from psycopg.conninfo import make_conninfo
 
-from hourbank_shared.db import CONNECT_TIMEOUT_SECONDS
+from hourbank_shared.db import CONNECT_ARGS
 from hourbank_shared.settings import libpq_url
 
 log = logging.getLogger(__name__)
@@ -114,15 +115,11 @@ class RequestChanges:
         while True:
             listened = False
             try:
+                conninfo = make_conninfo(
+                    self._url, application_name=APPLICATION_NAME, **CONNECT_ARGS
+                )
                 async with await psycopg.AsyncConnection.connect(
-                    self._url,
-                    autocommit=True,
-                    application_name=APPLICATION_NAME,
-                    connect_timeout=CONNECT_TIMEOUT_SECONDS,
-                    keepalives=1,
-                    keepalives_idle=30,
-                    keepalives_interval=10,
-                    keepalives_count=3,
+                    conninfo, autocommit=True
                 ) as connection:
                     await connection.execute(f"LISTEN {CHANNEL}")
                     listened = True
