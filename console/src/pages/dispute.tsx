@@ -39,6 +39,14 @@ export function DisputePage({ id, me }: { id: string; me: string }) {
     [requestId, version],
   )
   const assign = useAction()
+  // The balances are read with the hold, in parallel: the read that finds the hold SETTLED may
+  // come back after a balance read that came just before the settlement. Once the hold has left
+  // FROZEN, the balances are read once more, after it.
+  const [afterHold, setAfterHold] = useState(0)
+  const holdStatus = escrow.data?.status
+  useEffect(() => {
+    if (holdStatus && holdStatus !== 'FROZEN') setAfterHold((n) => n + 1)
+  }, [holdStatus])
 
   useEffect(() => {
     if (watching <= 0) return
@@ -117,7 +125,7 @@ export function DisputePage({ id, me }: { id: string; me: string }) {
         <Done text={assign.done} />
       </Section>
       <Section title="Parties">
-        <Parties requester={d.requester_id} provider={d.provider_id} version={version} />
+        <Parties requester={d.requester_id} provider={d.provider_id} version={version + afterHold} />
       </Section>
       <Section title={`Evidence (${d.evidence.length})`}>
         <ul class="evidence">
