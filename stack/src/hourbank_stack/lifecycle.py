@@ -16,6 +16,7 @@ import json
 import time
 import uuid
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -48,6 +49,16 @@ class Shed(Exception):
     def __init__(self, retry_after: float, problem: dict[str, Any]):
         self.retry_after = retry_after
         super().__init__(f"refused at the door, retry after {retry_after:g} s: {problem}")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer below 400, as `Api._exchange` returns it."""
+
+    status: int
+    content: bytes
+    headers: Mapping[str, str]
+    """Case-insensitive, as HTTP's."""
 
 
 @dataclass
@@ -129,6 +140,16 @@ class Api:
         headers = who.headers
         if method == "POST" and keyed:
             headers = {**headers, "Idempotency-Key": str(uuid.uuid4())}
+        answer = await self._exchange(method, path, body, headers)
+        return json.loads(answer.content) if answer.content else None
+
+    async def _exchange(
+        self, method: str, path: str, body: Any, headers: dict[str, str]
+    ) -> "Answer":
+        """One call, sent again with the same headers (so the same Idempotency-Key) after a
+        dropped connection, a 502/503/504 (after its Retry-After, if any), a 409
+        concurrent-update, or a shed submission unless `shed_is_final`, for as long as the
+        client's patience lasts: the first answer below 400 (a 304 included)."""
         deadline = time.monotonic() + self.patience
         delay = 0.05
         while True:
@@ -137,12 +158,13 @@ class Api:
                 async with self.http.request(method, path, json=body, headers=headers) as response:
                     status = response.status
                     content = await response.read()
+                    answered = response.headers.copy()  # case-insensitive, as HTTP's
                     retry_after = _seconds(response.headers.get("Retry-After"))
             except (TimeoutError, aiohttp.ClientError) as exc:
                 reason = type(exc).__name__
             else:
                 if status < 400:
-                    return json.loads(content) if content else None
+                    return Answer(status, content, answered)
                 problem = _problem(content)
                 if _shed(status, problem):
                     if self.shed_is_final:
@@ -151,7 +173,7 @@ class Api:
                 elif status not in RETRYABLE and not _concurrent(status, problem):
                     raise Refused(status, problem, f"{method} {path}")
                 else:
-                    reason = str(status)
+                    delay, reason = max(delay, retry_after), str(status)
             self.retries[reason] += 1
             if time.monotonic() > deadline:
                 if reason == "shed":  # still refused at the door: nothing was ever done
@@ -209,9 +231,9 @@ class Api:
     async def _read_request(
         self, who: Member, path: str, etag: str | None
     ) -> tuple[dict[str, Any] | None, str | None, bool]:
-        """One GET of a request, conditional on `etag` if there is one, retried like `call`
-        (502/503/504 after Retry-After, a dropped connection): its body (None: 304, unchanged),
-        its ETag, and whether the API held the answer for a change."""
+        """One GET of a request, conditional on `etag` if there is one, retried like `call`:
+        its body (None: 304, unchanged), its ETag, and whether the API held the answer for a
+        change."""
         headers = who.headers
         if etag is not None:
             headers = {
@@ -219,32 +241,12 @@ class Api:
                 "If-None-Match": etag,
                 "Prefer": f"wait={self.STATUS_WAIT_SECONDS}",
             }
-        deadline = time.monotonic() + self.patience
-        delay = 0.05
-        while True:
-            self.calls += 1
-            try:
-                async with self.http.get(path, headers=headers) as response:
-                    status = response.status
-                    content = await response.read()
-                    etag_now = response.headers.get("ETag")
-                    waited = "Preference-Applied" in response.headers
-                    retry_after = _seconds(response.headers.get("Retry-After"))
-            except (TimeoutError, aiohttp.ClientError) as exc:
-                reason = type(exc).__name__
-            else:
-                if status == 304:
-                    return None, etag_now or etag, waited
-                if status < 400:
-                    return json.loads(content), etag_now, waited
-                if status not in RETRYABLE:
-                    raise Refused(status, _problem(content), f"GET {path}")
-                delay, reason = max(delay, retry_after), str(status)
-            self.retries[reason] += 1
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"GET {path}: still failing ({reason}) after retries")
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 1.0)
+        answer = await self._exchange("GET", path, None, headers)
+        etag_now = answer.headers.get("ETag")
+        waited = "Preference-Applied" in answer.headers
+        if answer.status == 304:
+            return None, etag_now or etag, waited
+        return json.loads(answer.content), etag_now, waited
 
     async def pair(self, admin: Member, top_up: str = "0") -> Pair:
         """Two registered members (the requester topped up by an admin) and an offering."""
