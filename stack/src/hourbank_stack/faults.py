@@ -227,6 +227,8 @@ def _figures(
     by_outcome = Counter(
         f"{o.kind} → refused at the door for the client's whole patience"
         if o.refused_for is not None
+        else f"{o.kind} → EXPIRED before escrow answered (refunded)"
+        if o.unanswered
         else f"{o.kind} → {o.status or 'error'}{' (expected)' if o.ok else ' (UNEXPECTED)'}"
         for o in outcomes
     )
@@ -244,13 +246,19 @@ async def check(
     since: dict[str, dict[int, int]],
 ) -> None:
     refused = [o for o in outcomes if o.refused_for is not None]
+    unanswered = [o for o in outcomes if o.unanswered]
     wrong = [
         f"{o.kind} {o.request_id}: {o.status or o.error}"
         for o in outcomes
-        if not o.ok and o.refused_for is None
+        if not o.ok and o.refused_for is None and not o.unanswered
     ]
-    statuses = Counter(o.status for o in outcomes if o.refused_for is None)
+    statuses = Counter(o.status for o in outcomes if o.refused_for is None and not o.unanswered)
     door = f"; {len(refused)} refused at the door all along (nothing held)" if refused else ""
+    if unanswered:
+        door += (
+            f"; {len(unanswered)} EXPIRED before escrow answered (an outage past the requests "
+            "service's escrow-answer deadline; refunded)"
+        )
     report.check(
         "every lifecycle let in reached its expected status",
         not wrong,

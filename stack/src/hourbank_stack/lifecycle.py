@@ -90,6 +90,9 @@ class Outcome:
     error: str = ""
     refused_for: float | None = None
     """Shed at the door: the submission's Retry-After (seconds); the lifecycle ended there."""
+    unanswered: bool = False
+    """Expired before escrow answered its hold: an outage longer than the requests service's
+    `HOURBANK_REQUESTS_ESCROW_ANSWER_SECONDS` (300 real seconds). It ended there, refunded."""
     started: float = 0.0
     finished: float = 0.0
 
@@ -354,7 +357,9 @@ async def lifecycle(
             outcome.refused_for = shed.retry_after
             return outcome
         rid = outcome.request_id = request["id"]
-        await api.status(req, rid, {"AWAITING_RESPONSE"})
+        if await api.status(req, rid, {"AWAITING_RESPONSE", "EXPIRED"}) == "EXPIRED":
+            outcome.status, outcome.unanswered = "EXPIRED", True
+            return outcome
         outcome.timings[SUBMIT] = time.monotonic() - t
 
         async def act(who: Member, action: str, payload: Any = None) -> Any:

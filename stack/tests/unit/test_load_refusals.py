@@ -92,3 +92,20 @@ def test_refusals_are_not_failures_but_do_mark_the_rate_saturated() -> None:
     assert not calm.saturated
     assert shedding.failed == 0
     assert shedding.saturated
+
+
+def test_a_submission_that_expired_before_escrow_answered_ends_the_lifecycle_apart() -> None:
+    """An outage longer than the requests service's escrow-answer deadline: the request ends
+    EXPIRED (refunded). The lifecycle stops there, neither a success nor an error."""
+    created = web.json_response({"id": "r-1", "status": "INITIATED"}, status=201)
+    expired = web.json_response({"id": "r-1", "status": "EXPIRED"}, headers={"ETag": '"2"'})
+
+    async def run(base_url: str, asked: list[str]) -> None:
+        api = Api(base_url, SECRET, patience=5)
+        outcome = await lifecycle(api, Pair(api.member(), api.member(), "offering-1"))
+        await api.close()
+        assert (outcome.status, outcome.unanswered, outcome.error) == ("EXPIRED", True, "")
+        assert not outcome.ok
+        assert asked == ["POST /v1/requests", "GET /v1/requests/r-1"]  # nothing more asked
+
+    asyncio.run(serving([created, expired], run))
