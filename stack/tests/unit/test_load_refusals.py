@@ -11,6 +11,8 @@ from aiohttp import web
 from hourbank_stack.lifecycle import Api, Pair, lifecycle
 from hourbank_stack.load import RateResult
 
+from .answering import answering
+
 SECRET = "s" * 32
 SHED = {
     "type": "https://hourbank.dev/problems/overloaded",
@@ -39,17 +41,8 @@ async def serving(
         asked.append(f"{request.method} {request.path}")
         return answers.pop(0)
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", answer)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        await test(f"http://127.0.0.1:{port}", asked)
-    finally:
-        await runner.cleanup()
+    async with answering(answer) as base_url:
+        await test(base_url, asked)
     return asked
 
 

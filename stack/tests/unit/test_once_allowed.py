@@ -10,6 +10,8 @@ from aiohttp import web
 
 from hourbank_stack.lifecycle import NOT_FOUND, Api, Refused
 
+from .answering import answering
+
 SECRET = "s" * 32
 
 
@@ -30,21 +32,14 @@ def once_allowed(answers: list[web.Response], patience: float = 5) -> tuple[Any,
         return answers.pop(0)
 
     async def run() -> Any:
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", answer)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        api = Api(f"http://127.0.0.1:{port}", SECRET, patience=patience)
-        try:
-            return await api.once_allowed(api.member(), "/v1/disputes", {}, not_yet=NOT_FOUND)
-        except Refused as refused:
-            return refused
-        finally:
-            await api.close()
-            await runner.cleanup()
+        async with answering(answer) as base_url:
+            api = Api(base_url, SECRET, patience=patience)
+            try:
+                return await api.once_allowed(api.member(), "/v1/disputes", {}, not_yet=NOT_FOUND)
+            except Refused as refused:
+                return refused
+            finally:
+                await api.close()
 
     return asyncio.run(run()), keys
 

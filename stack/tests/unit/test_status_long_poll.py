@@ -10,6 +10,8 @@ from aiohttp import web
 
 from hourbank_stack.lifecycle import Api
 
+from .answering import answering
+
 SECRET = "s" * 32
 PATH = "/v1/requests/r-1"
 
@@ -43,23 +45,16 @@ async def asked_for(
     asked: list[dict[str, str]] = []
 
     async def answer(http: web.Request) -> web.Response:
-        assert http.path == PATH
+        assert (http.method, http.path) == ("GET", PATH)
         asked.append({k: v for k, v in http.headers.items() if k in ("If-None-Match", "Prefer")})
         return answers.pop(0)
 
-    app = web.Application()
-    app.router.add_get(PATH, answer)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    api = Api(f"http://127.0.0.1:{port}", SECRET, patience=5)
-    try:
-        status = await api.status(api.member(), "r-1", wanted)
-    finally:
-        await api.close()
-        await runner.cleanup()
+    async with answering(answer) as base_url:
+        api = Api(base_url, SECRET, patience=5)
+        try:
+            status = await api.status(api.member(), "r-1", wanted)
+        finally:
+            await api.close()
     assert answers == [], "the client stopped before the status it wanted"
     return status, asked
 
