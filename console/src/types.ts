@@ -1,18 +1,21 @@
 /** The shapes the console reads, as the services answer them (SPEC §7 and the issue-18
  * design); only the fields the pages use. Hours are decimal strings ("1.50"). */
 
-export type DisputeStatus = 'OPEN' | 'UNDER_REVIEW' | 'RESOLVED' | 'DISMISSED' | 'REFUSED'
+/** PENDING: the disputes service has not seen the request yet (decided when it does). */
+export type DisputeStatus = 'PENDING' | 'OPEN' | 'UNDER_REVIEW' | 'RESOLVED' | 'DISMISSED' | 'REFUSED'
 export type Resolution = 'PAY_PROVIDER' | 'REFUND_REQUESTER' | 'SPLIT'
 
 export interface Dispute {
   id: string
   request_id: string
-  requester_id: string
-  provider_id: string
+  /** null until the disputes service has seen the request */
+  requester_id: string | null
+  provider_id: string | null
   type: string
   status: DisputeStatus
   raised_by: string
-  against: string
+  /** null until the dispute opens */
+  against: string | null
   description: string
   assigned_admin: string | null
   request_confirmed: boolean

@@ -116,7 +116,7 @@ def escrow_target(url: str, sessions: sessionmaker[Session], portal: BlockingPor
 
 def disputes_target(url: str, sessions: sessionmaker[Session], portal: BlockingPortal) -> Target:
     app = disputes_api.create_app(DisputesSettings(database_url=url, jwt_secret=SECRET), sessions)
-    # an unknown request is not waited for: random request ids answer 404 at once
+    # an unknown request is not waited for: a random request id is accepted PENDING at once
     app.state.context = dataclasses.replace(app.state.context, wait_for_request_seconds=0.0)
     target = Target("disputes", app, Driver(app, portal))
     request_id = uuid.uuid4()

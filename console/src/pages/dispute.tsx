@@ -7,7 +7,7 @@ import { useAction, useLoad } from '../hooks'
 import type { DisputeDetail, Escrow, ServiceRequest } from '../types'
 import { Badge, Done, Loading, MemberLink, ProblemNote, RequestLink, Section, When, short } from '../ui'
 import { Parties } from './parties'
-import { ResolvePanel } from './resolve'
+import { DismissPending, ResolvePanel } from './resolve'
 
 const OPEN = ['OPEN', 'UNDER_REVIEW']
 /** Escrow settles on the resolution's event, moments later: the page reads the hold and the
@@ -125,7 +125,11 @@ export function DisputePage({ id, me }: { id: string; me: string }) {
         <Done text={assign.done} />
       </Section>
       <Section title="Parties">
-        <Parties requester={d.requester_id} provider={d.provider_id} version={version + afterHold} />
+        {d.requester_id && d.provider_id ? (
+          <Parties requester={d.requester_id} provider={d.provider_id} version={version + afterHold} />
+        ) : (
+          <p class="empty">Not known yet: the disputes service has not seen the request.</p>
+        )}
       </Section>
       <Section title={`Evidence (${d.evidence.length})`}>
         <ul class="evidence">
@@ -149,6 +153,11 @@ export function DisputePage({ id, me }: { id: string; me: string }) {
       {OPEN.includes(d.status) ? (
         <Section title="Decide">
           <ResolvePanel dispute={d} rate={request.data?.rate} held={escrow.data?.amount} onDone={acted} />
+        </Section>
+      ) : null}
+      {d.status === 'PENDING' ? (
+        <Section title="Decide">
+          <DismissPending dispute={d} onDone={acted} />
         </Section>
       ) : null}
     </>

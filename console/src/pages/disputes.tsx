@@ -12,6 +12,7 @@ const FILTERS: Record<string, DisputeStatus[]> = {
   'Open or under review': ['OPEN', 'UNDER_REVIEW'],
   Open: ['OPEN'],
   'Under review': ['UNDER_REVIEW'],
+  Pending: ['PENDING'],
   Resolved: ['RESOLVED'],
   Dismissed: ['DISMISSED'],
   Refused: ['REFUSED'],

@@ -109,3 +109,33 @@ export function ResolvePanel({ dispute, rate, held, onDone }: Props) {
     </form>
   )
 }
+
+/** A PENDING dispute: decided by the disputes service when the request's first event arrives;
+ * an admin dismisses one whose request never comes. */
+export function DismissPending({ dispute, onDone }: { dispute: DisputeDetail; onDone: () => void }) {
+  const [note, setNote] = useState('')
+  const action = useAction()
+  const dismiss = async (event: Event) => {
+    event.preventDefault()
+    if (await action.run(() => api.post(`/v1/disputes/${dispute.id}/dismiss`, { note }), 'Dismissed.')) onDone()
+  }
+  return (
+    <form class="resolve" onSubmit={dismiss} aria-label="Dismiss the pending dispute">
+      <p class="warning">
+        The disputes service has not seen this request yet: the dispute opens (or is refused) when it does. Dismiss it only if
+        the request never comes.
+      </p>
+      <label class="block">
+        Note
+        <textarea name="note" rows={3} value={note} onInput={(e) => setNote(e.currentTarget.value)} />
+      </label>
+      <div class="actions">
+        <button type="submit" class="danger" disabled={note.trim() === '' || action.busy}>
+          Dismiss
+        </button>
+      </div>
+      <ProblemNote error={action.error} />
+      <Done text={action.done} />
+    </form>
+  )
+}

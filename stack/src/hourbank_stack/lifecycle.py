@@ -26,7 +26,7 @@ import aiohttp
 from hourbank_shared.auth.devtoken import dev_token
 
 RETRYABLE = {502, 503, 504}
-NOT_FOUND, CONFLICT = frozenset({404}), frozenset({409})
+CONFLICT = frozenset({409})
 SHED = "/overloaded"
 """The problem type of a submission shed at the door, with `Retry-After`."""
 SUBMIT, ACCEPT, PAID = "submit→AWAITING_RESPONSE", "accept→ACCEPTED", "confirm-completion→PAID"
@@ -190,9 +190,9 @@ class Api:
     ) -> Any:
         """POST until it is accepted, as long as the client's patience lasts, while the answer
         is a refusal in `not_yet`: a command that waits for another service's view to catch up
-        (a dispute on a request the disputes service has not heard of yet, 404; a resolution
-        before the request is confirmed DISPUTED, 409). A refused command did nothing, so each
-        attempt carries a new Idempotency-Key."""
+        (a dispute's assignment while the disputes service has not heard of its request yet and
+        keeps it PENDING, 409; a resolution before the request is confirmed DISPUTED, 409). A
+        refused command did nothing, so each attempt carries a new Idempotency-Key."""
         deadline = time.monotonic() + self.patience
         pause = 0.05
         while True:
@@ -407,10 +407,11 @@ async def _disputed(api: Api, pair: Pair, rid: str, admin: Member, provider_hour
     """The requester disputes the request in progress; the admin assigns and splits it."""
     await api.status(pair.requester, rid, {"IN_PROGRESS"})
     body = {"request_id": rid, "type": "SERVICE_QUALITY", "description": "load"}
-    # 404 until the disputes service's projection has the request
-    dispute = await api.once_allowed(pair.requester, "/v1/disputes", body, not_yet=NOT_FOUND)
+    # accepted PENDING while the disputes service has not seen the request yet
+    dispute = await api.call(pair.requester, "POST", "/v1/disputes", body)
     path = f"/v1/disputes/{dispute['id']}"
-    await api.call(admin, "POST", f"{path}/assign")
+    # 409 while the dispute is PENDING
+    await api.once_allowed(admin, f"{path}/assign", not_yet=CONFLICT)
     split = {"resolution": "SPLIT", "provider_hours": provider_hours, "note": "load"}
     # 409 until the requests service confirmed the request DISPUTED
     await api.once_allowed(admin, f"{path}/resolve", split, not_yet=CONFLICT)

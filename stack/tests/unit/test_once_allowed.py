@@ -1,6 +1,7 @@
-"""A command that waits for another service's view (a dispute on a request the disputes service
-has not heard of yet): the client sends it again while the refusal says "not yet", each time
-with a new Idempotency-Key, and gives up at once on any other refusal."""
+"""A command that waits for another service's view (assigning a dispute the disputes service
+keeps PENDING, as it has not heard of its request yet): the client sends it again while the
+refusal says "not yet", each time with a new Idempotency-Key, and gives up at once on any other
+refusal."""
 
 import asyncio
 import json
@@ -8,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from hourbank_stack.lifecycle import NOT_FOUND, Api, Refused
+from hourbank_stack.lifecycle import CONFLICT, Api, Refused
 
 from .answering import answering
 
@@ -35,7 +36,8 @@ def once_allowed(answers: list[web.Response], patience: float = 5) -> tuple[Any,
         async with answering(answer) as base_url:
             api = Api(base_url, SECRET, patience=patience)
             try:
-                return await api.once_allowed(api.member(), "/v1/disputes", {}, not_yet=NOT_FOUND)
+                path = "/v1/disputes/d-1/assign"
+                return await api.once_allowed(api.member(), path, {}, not_yet=CONFLICT)
             except Refused as refused:
                 return refused
             finally:
@@ -45,9 +47,9 @@ def once_allowed(answers: list[web.Response], patience: float = 5) -> tuple[Any,
 
 
 def test_a_not_yet_refusal_is_sent_again_with_a_new_key_until_accepted() -> None:
-    not_yet = "no request known to disputes with that id"
-    accepted = web.json_response({"id": "d-1"}, status=201)
-    got, keys = once_allowed([problem(404, not_yet), problem(404, not_yet), accepted])
+    not_yet = "cannot assign the dispute: the dispute is PENDING (allowed only when OPEN)"
+    accepted = web.json_response({"id": "d-1"}, status=200)
+    got, keys = once_allowed([problem(409, not_yet), problem(409, not_yet), accepted])
     assert got == {"id": "d-1"}
     assert len(keys) == 3 and len(set(keys)) == 3 and all(keys)
 
@@ -59,6 +61,6 @@ def test_another_refusal_is_final_at_once() -> None:
 
 
 def test_a_not_yet_refusal_past_the_patience_is_raised() -> None:
-    got, keys = once_allowed([problem(404, "not yet") for _ in range(100)], patience=0.3)
-    assert isinstance(got, Refused) and got.status == 404
+    got, keys = once_allowed([problem(409, "not yet") for _ in range(100)], patience=0.3)
+    assert isinstance(got, Refused) and got.status == 409
     assert 2 <= len(keys) < 100

@@ -4,6 +4,9 @@ Commands run inside the caller's unit of work (the API adds its idempotency reco
 commits once). Reactions to the requests service's events own their unit of work: inbox
 claim, projection update, domain call, outbox, one commit. A dispute row is always locked
 before it changes, so an admin's resolution and the request's confirmation serialize.
+
+A dispute on a request the projection has not seen is accepted PENDING (docs/consistency.md,
+#2), and decided by the reaction that brings the request's first event.
 """
 
 import logging
@@ -17,7 +20,7 @@ from uuid import UUID, uuid4
 from hourbank_disputes.domain.dispute import Caller, Dispute
 from hourbank_disputes.domain.errors import NotVisible
 from hourbank_disputes.domain.evidence import Evidence, EvidenceKind
-from hourbank_disputes.domain.projection import ProjectedRequest, projected
+from hourbank_disputes.domain.projection import projected
 from hourbank_disputes.metrics import observe_decision_after_commit
 from hourbank_disputes.unit_of_work import SqlUnitOfWork
 from hourbank_shared.clock import Clock
@@ -39,7 +42,8 @@ class Context:
     uow: Callable[[], SqlUnitOfWork]
     clock: Clock
     wait_for_request_seconds: float = 2.0
-    """How long opening a dispute waits for the projection to learn of an unknown request."""
+    """How long opening a dispute waits for the projection to learn of an unknown request
+    before it accepts the dispute PENDING."""
 
 
 # commands (inside the caller's unit of work) ----------------------------------------------
@@ -53,24 +57,30 @@ def open_dispute(
     dispute_type: DisputeType,
     description: str,
 ) -> Dispute:
-    dispute = Dispute.open(
-        uuid4(),
-        caller,
-        _known_request(ctx, uow, request_id),
-        dispute_type,
-        description,
-        ctx.clock.now(),
-        open_already=uow.disputes.open_for(request_id),
-    )
+    """Opened on the projected request. One the projection has not seen yet is waited for a
+    moment, as the member may have acted on it before its first event reached us; still
+    unknown, the dispute is accepted PENDING (unknown is not final)."""
+    request = waited_for(ctx, lambda: uow.requests.get(request_id))
+    if request is None:  # a last look under the request's lock (`_decide_pending`)
+        uow.requests.lock(request_id)
+        request = uow.requests.get(request_id)
+    if request is None:
+        dispute = Dispute.pending(
+            uuid4(), caller, request_id, dispute_type, description, ctx.clock.now()
+        )
+    else:
+        dispute = Dispute.open(
+            uuid4(),
+            caller,
+            request,
+            dispute_type,
+            description,
+            ctx.clock.now(),
+            open_already=uow.disputes.open_for(request_id),
+        )
     uow.disputes.add(dispute)
     uow.publish(dispute)
     return dispute
-
-
-def _known_request(ctx: Context, uow: SqlUnitOfWork, request_id: UUID) -> ProjectedRequest | None:
-    """The projected request; one the projection has not seen yet is waited for a moment, as
-    the member may have acted on it before its first event reached us."""
-    return waited_for(ctx, lambda: uow.requests.get(request_id))
 
 
 def waited_for(ctx: Context, lookup: Callable[[], Known | None]) -> Known | None:
@@ -155,16 +165,18 @@ def react(
     dispute_id: UUID | None = None,
     reaction: Callable[[Dispute], bool] | None = None,
 ) -> bool:
-    """The projection follows every request event; `reaction` runs on the locked dispute.
-    False if handled before, or if the dispute is unknown or ignored the event."""
+    """The projection follows every request event (its first one decides the request's
+    PENDING disputes); `reaction` runs on the locked dispute. False if handled before, or if
+    the dispute is unknown or ignored the event."""
     with ctx.uow() as uow:
         if not uow.inbox.claim(CONSUMER, envelope.id, envelope.type):
             return False
-        uow.requests.apply(projected(event))
+        if uow.requests.apply(projected(event)):
+            _decide_pending(ctx, uow, envelope, event.request_id)
         changed = False
         if dispute_id is not None and reaction is not None:
             dispute = uow.disputes.lock(dispute_id)
-            if dispute is None or dispute.request.request_id != event.request_id:
+            if dispute is None or dispute.request_id != event.request_id:
                 log.warning("%s for unknown dispute %s", envelope.type, dispute_id)
             else:
                 loaded = dispute.version
@@ -176,6 +188,22 @@ def react(
                              dispute.status)  # fmt: skip
         uow.commit()
     return changed
+
+
+def _decide_pending(ctx: Context, uow: SqlUnitOfWork, envelope: Envelope, request_id: UUID) -> None:
+    """Decide the disputes accepted PENDING on a request the projection has just learned of,
+    on its copy and in the order they were opened (one open dispute per request)."""
+    uow.requests.lock(request_id)  # a dispute being opened on it now commits first, or sees it
+    request = uow.requests.get(request_id)
+    assert request is not None  # applied in this transaction
+    for dispute in uow.disputes.lock_pending(request_id):
+        loaded = dispute.version
+        evidence = uow.disputes.evidence(dispute.id)
+        dispute.learn(request, uow.disputes.open_for(request_id), evidence, ctx.clock.now())
+        uow.disputes.save(dispute, loaded)
+        uow.publish(dispute, caused_by=envelope)
+        log.info("pending dispute %s on request %s is %s", dispute.id, request_id,
+                 dispute.status)  # fmt: skip
 
 
 def when_request_changed(ctx: Context, envelope: Envelope, event: RequestEvent) -> None:

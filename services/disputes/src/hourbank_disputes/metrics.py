@@ -8,7 +8,8 @@ from prometheus_client.metrics_core import Metric
 from sqlalchemy import func, select
 
 from hourbank_disputes.adapters import tables as t
-from hourbank_disputes.domain.dispute import OPEN, Dispute
+from hourbank_disputes.domain.dispute import Dispute
+from hourbank_disputes.domain.status import OPEN
 from hourbank_disputes.unit_of_work import SqlUnitOfWork
 from hourbank_shared.after_commit import after_commit
 from hourbank_shared.scraped import ReadOnScrape, scrape_engine

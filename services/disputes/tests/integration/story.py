@@ -30,16 +30,24 @@ class Story:
     sequence: int = 0
     """The request's version, as the requests service numbers its events."""
 
-    def feed(self, kind: type[req.RequestEvent], status: S, **fields: Any) -> Envelope:
-        """The disputes consumer handles one request event, as from Kafka (it skips the types
-        it has no handler for, as its consumer does)."""
+    def event(self, kind: type[req.RequestEvent], status: S, **fields: Any) -> req.RequestEvent:
+        """The request's next event, numbered as the requests service numbers them."""
         if "sequence" not in fields:
             self.sequence += 1
             fields["sequence"] = self.sequence
-        event = kind(
+        return kind(
             request_id=self.request_id, requester_id=self.requester_id,
             provider_id=self.provider_id, offering_id=self.offering_id, status=status, **fields,
         )  # fmt: skip
+
+    def submitted(self) -> req.RequestEvent:
+        return self.event(req.RequestSubmitted, S.INITIATED, offering_title="Garden",
+                          message="", submitted_at=LATER, **TERMS)  # fmt: skip
+
+    def feed(self, kind: type[req.RequestEvent], status: S, **fields: Any) -> Envelope:
+        """The disputes consumer handles one request event, as from Kafka (it skips the types
+        it has no handler for, as its consumer does)."""
+        event = self.event(kind, status, **fields)
         envelope = Envelope.wrap(event, source=SOURCE)
         handler = routes(self.ctx).get(kind.TYPE)
         if handler is not None:

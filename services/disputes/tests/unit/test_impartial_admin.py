@@ -8,9 +8,9 @@ import pytest
 
 from hourbank_disputes.domain.dispute import Dispute
 from hourbank_disputes.domain.errors import Forbidden
+from hourbank_disputes.domain.status import DisputeState
 from hourbank_shared.contracts import disputes as ev
 from hourbank_shared.contracts.enums import DisputeResolution as R
-from hourbank_shared.contracts.enums import DisputeStatus as S
 
 from .dispute_factory import ADMIN, NOW, opened
 
@@ -19,11 +19,11 @@ ACTIONS: dict[str, Callable[[Dispute, UUID], None]] = {
     "resolve": lambda dispute, admin: dispute.resolve(admin, R.PAY_PROVIDER, None, "ok", NOW),
     "dismiss": lambda dispute, admin: dispute.dismiss(admin, "ok", NOW),
 }
-PARTIES: dict[str, Callable[[Dispute], UUID]] = {
+PARTIES: dict[str, Callable[[Dispute], UUID | None]] = {
     "raised_by": lambda dispute: dispute.raised_by,
     "against": lambda dispute: dispute.against,
-    "requester": lambda dispute: dispute.request.requester_id,
-    "provider": lambda dispute: dispute.request.provider_id,
+    "requester": lambda dispute: dispute.request.requester_id if dispute.request else None,
+    "provider": lambda dispute: dispute.request.provider_id if dispute.request else None,
 }
 
 
@@ -32,10 +32,12 @@ PARTIES: dict[str, Callable[[Dispute], UUID]] = {
 def test_an_admin_who_is_a_party_may_not_act(action: str, party: str) -> None:
     dispute = opened(confirmed=True)
 
+    admin = PARTIES[party](dispute)
+    assert admin is not None
     with pytest.raises(Forbidden, match="may not act on a dispute they are party to"):
-        ACTIONS[action](dispute, PARTIES[party](dispute))
+        ACTIONS[action](dispute, admin)
 
-    assert (dispute.status, dispute.assigned_admin, dispute.events) == (S.OPEN, None, [])
+    assert (dispute.status, dispute.assigned_admin, dispute.events) == (DisputeState.OPEN, None, [])
 
 
 @pytest.mark.parametrize("action", ACTIONS)

@@ -38,6 +38,9 @@ class DisputeType(StrEnum):
 
 
 class DisputeStatus(StrEnum):
+    """A dispute's status in events. The disputes API also answers PENDING (a dispute on a
+    request the disputes service has not seen yet), which no event carries."""
+
     OPEN = "OPEN"
     UNDER_REVIEW = "UNDER_REVIEW"
     RESOLVED = "RESOLVED"

@@ -4,19 +4,16 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, and_, func, insert, or_, select
+from sqlalchemy import Row, and_, func, insert, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from hourbank_disputes.adapters import tables as t
-from hourbank_disputes.domain.dispute import OPEN, Dispute
+from hourbank_disputes.domain.dispute import Dispute
+from hourbank_disputes.domain.evidence import Evidence
 from hourbank_disputes.domain.projection import ProjectedRequest
-from hourbank_shared.contracts.enums import (
-    DisputeResolution,
-    DisputeStatus,
-    DisputeType,
-    RequestStatus,
-)
+from hourbank_disputes.domain.status import OPEN, DisputeState
+from hourbank_shared.contracts.enums import DisputeResolution, DisputeType, RequestStatus
 from hourbank_shared.db import update_versioned
 
 STORED = (
@@ -35,11 +32,20 @@ class SqlRequestProjection:
         row = self._session.execute(query).first()
         return projected_from_row(row) if row is not None else None
 
+    def lock(self, request_id: UUID) -> None:
+        """Wait for, then hold until commit, the lock on the request's key. Opening a dispute
+        takes it before its last look at the projection, and the consumer before it decides
+        the PENDING disputes of a request it has just learned of: so a dispute is either
+        opened on the copy or seen pending by the consumer, never left pending on a known
+        request."""
+        key = f"request:{request_id}"
+        self._session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+
     def apply(self, change: ProjectedRequest) -> bool:
-        """Insert the request on its first event; later ones update it, keeping the hours the
-        event does not carry. An event no newer than the last one applied (a replay, or a
-        reordering) changes nothing: False. Events without a sequence predate it and are
-        older than any with one."""
+        """Insert the request on its first event: True, the projection has just learned of it.
+        Later events update it, keeping the hours the event does not carry; an event no newer
+        than the last one applied (a replay, or a reordering) changes nothing. Events without
+        a sequence predate it and are older than any with one."""
         p = t.request_projection
         statement = pg_insert(p).values(
             request_id=change.request_id,
@@ -55,23 +61,23 @@ class SqlRequestProjection:
         newer = or_(
             p.c.sequence.is_(None), and_(new.sequence.is_not(None), new.sequence > p.c.sequence)
         )
-        result = self._session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[p.c.request_id],
-                set_={
-                    "requester_id": new.requester_id,
-                    "provider_id": new.provider_id,
-                    "status": new.status,
-                    "hours": func.coalesce(new.hours, p.c.hours),
-                    "rate": func.coalesce(new.rate, p.c.rate),
-                    "amount": func.coalesce(new.amount, p.c.amount),
-                    "sequence": new.sequence,
-                    "updated_at": func.now(),
-                },
-                where=newer,
-            )
+        upsert = statement.on_conflict_do_update(
+            index_elements=[p.c.request_id],
+            set_={
+                "requester_id": new.requester_id,
+                "provider_id": new.provider_id,
+                "status": new.status,
+                "hours": func.coalesce(new.hours, p.c.hours),
+                "rate": func.coalesce(new.rate, p.c.rate),
+                "amount": func.coalesce(new.amount, p.c.amount),
+                "sequence": new.sequence,
+                "updated_at": func.now(),
+            },
+            where=newer,
         )
-        return bool(getattr(result, "rowcount", 1))
+        # xmax is 0 on a row this statement inserted, set on one it updated; no row: not newer
+        inserted = self._session.execute(upsert.returning(literal_column("xmax = 0"))).scalar()
+        return bool(inserted)
 
 
 class SqlDisputes:
@@ -87,6 +93,23 @@ class SqlDisputes:
         row = self._session.execute(query).first()
         return dispute_from_row(row) if row is not None else None
 
+    def lock_pending(self, request_id: UUID) -> list[Dispute]:
+        """The request's PENDING disputes, locked, oldest first."""
+        c = t.disputes.c
+        query = (
+            disputes_with_request()
+            .where(c.request_id == request_id, c.status == str(DisputeState.PENDING))
+            .order_by(c.created_at, c.id)
+            .with_for_update(of=t.disputes)
+        )
+        return [dispute_from_row(row) for row in self._session.execute(query)]
+
+    def evidence(self, dispute_id: UUID) -> list[Evidence]:
+        return [
+            Evidence(e.id, e.dispute_id, e.added_by, e.kind, e.content, e.at)
+            for e in evidence_of(self._session, dispute_id)
+        ]
+
     def open_for(self, request_id: UUID) -> UUID | None:
         query = select(t.disputes.c.id).where(
             t.disputes.c.request_id == request_id,
@@ -99,7 +122,7 @@ class SqlDisputes:
         self._session.execute(
             insert(t.disputes).values(
                 id=dispute.id,
-                request_id=dispute.request.request_id,
+                request_id=dispute.request_id,
                 created_at=dispute.created_at,
                 version=dispute.version,
                 **values,
@@ -126,8 +149,9 @@ class SqlDisputes:
 
 
 def disputes_with_request() -> Any:
-    """Disputes joined with their request's projection, as `dispute_from_row` reads them."""
-    return select(t.disputes, *_projection_columns()).join(
+    """Disputes with their request's projection, as `dispute_from_row` reads them (none yet
+    for a PENDING dispute)."""
+    return select(t.disputes, *_projection_columns()).outerjoin(
         t.request_projection, t.request_projection.c.request_id == t.disputes.c.request_id
     )
 
@@ -166,12 +190,15 @@ def projected_from_row(row: Row[Any]) -> ProjectedRequest:
 
 def dispute_from_row(row: Row[Any]) -> Dispute:
     m = row._mapping
-    request = ProjectedRequest(
-        m["request_id"], m["requester_id"], m["provider_id"],
-        RequestStatus(m["request_status"]), m["hours"], m["rate"], m["amount"],
-    )  # fmt: skip
+    request = None
+    if m["request_status"] is not None:
+        request = ProjectedRequest(
+            m["request_id"], m["requester_id"], m["provider_id"],
+            RequestStatus(m["request_status"]), m["hours"], m["rate"], m["amount"],
+        )  # fmt: skip
     return Dispute(
         id=m["id"],
+        request_id=m["request_id"],
         request=request,
         dispute_type=DisputeType(m["dispute_type"]),
         raised_by=m["raised_by"],
@@ -179,7 +206,7 @@ def dispute_from_row(row: Row[Any]) -> Dispute:
         description=m["description"],
         created_at=m["created_at"],
         updated_at=m["updated_at"],
-        status=DisputeStatus(m["status"]),
+        status=DisputeState(m["status"]),
         request_confirmed=m["request_confirmed"],
         assigned_admin=m["assigned_admin"],
         assigned_at=m["assigned_at"],

@@ -36,7 +36,8 @@ disputes = Table(
     Column("dispute_type", Text, nullable=False),
     Column("status", Text, nullable=False),
     Column("raised_by", Uuid, nullable=False),
-    Column("against", Uuid, nullable=False),
+    # the other party; null until the dispute opens (PENDING: disputes has not seen the request)
+    Column("against", Uuid),
     Column("description", Text, nullable=False),
     Column("assigned_admin", Uuid),
     Column("resolution", Text),
@@ -53,7 +54,7 @@ disputes = Table(
     at("updated_at", nullable=False),
     Column("version", Integer, nullable=False, server_default=text("0")),
     CheckConstraint(
-        "status IN ('OPEN','UNDER_REVIEW','RESOLVED','DISMISSED','REFUSED')",
+        "status IN ('PENDING','OPEN','UNDER_REVIEW','RESOLVED','DISMISSED','REFUSED')",
         name="disputes_status",
     ),
     Index("disputes_raised_by", "raised_by", "created_at"),
@@ -65,6 +66,13 @@ disputes = Table(
         "request_id",
         unique=True,
         postgresql_where=text("status IN ('OPEN','UNDER_REVIEW')"),
+    ),
+    # the pending disputes of a request, decided when the request's first event arrives
+    Index(
+        "disputes_pending",
+        "request_id",
+        "created_at",
+        postgresql_where=text("status = 'PENDING'"),
     ),
 )
 

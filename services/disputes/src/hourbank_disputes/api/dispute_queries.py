@@ -20,7 +20,7 @@ from hourbank_disputes.adapters.dispute_repositories import (
 from hourbank_disputes.api.schemas import DisputeDetail, DisputeView, EvidenceView, timeline
 from hourbank_disputes.domain.dispute import Caller
 from hourbank_disputes.domain.errors import NotVisible
-from hourbank_shared.contracts.enums import DisputeStatus
+from hourbank_disputes.domain.status import DisputeState
 from hourbank_shared.keyset import newest_first, page_of
 from hourbank_shared.pagination import Page
 
@@ -28,7 +28,7 @@ from hourbank_shared.pagination import Page
 def disputes_of(
     session: Session,
     caller: Caller,
-    statuses: tuple[DisputeStatus, ...],
+    statuses: tuple[DisputeState, ...],
     limit: int,
     cursor: str | None,
     request_id: UUID | None = None,

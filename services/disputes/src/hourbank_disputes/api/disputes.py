@@ -21,7 +21,9 @@ from hourbank_disputes.api.schemas import (
     EvidenceView,
     ResolveIn,
 )
-from hourbank_disputes.domain.dispute import Caller, Dispute, one_open_dispute
+from hourbank_disputes.domain.dispute import Caller, Dispute
+from hourbank_disputes.domain.refusals import one_open_dispute
+from hourbank_disputes.domain.status import DisputeState
 from hourbank_disputes.handlers import (
     Context,
     add_evidence,
@@ -33,7 +35,6 @@ from hourbank_disputes.handlers import (
 from hourbank_disputes.unit_of_work import SqlUnitOfWork
 from hourbank_shared.auth import AdminPrincipal, CurrentPrincipal
 from hourbank_shared.commands import run_once
-from hourbank_shared.contracts.enums import DisputeStatus
 from hourbank_shared.db import losing_unique_race
 from hourbank_shared.idempotency import IdempotencyKey, IdempotentRequest
 from hourbank_shared.pagination import Cursor, Limit, Page
@@ -86,7 +87,6 @@ def _command(
     response_model=DisputeDetail,
     responses={
         403: {"description": "The caller is not a party of the request (problem+json)"},
-        404: {"description": "No such request (problem+json)"},
         409: {"description": "The request is not disputable now, or already disputed"},
     },
 )
@@ -94,7 +94,9 @@ def open_(
     body: DisputeIn, caller: CurrentCaller, idempotency: IdempotencyKey, uow: UnitOfWork, ctx: Ctx
 ) -> Response:
     """A party of a request opens a dispute on it (ACCEPTED to PENDING_COMPLETION_CONFIRMATION);
-    the requests service then confirms the request DISPUTED, or refuses."""
+    the requests service then confirms the request DISPUTED, or refuses. On a request disputes
+    has not seen within 2 s, the dispute is accepted PENDING (201), and decided as above when
+    the request's first event arrives: OPEN, or REFUSED with the reason."""
     with losing_unique_race(ONE_OPEN, one_open_dispute):
         return _command(
             uow,
@@ -109,12 +111,13 @@ def open_(
 def list_disputes(
     caller: CurrentCaller,
     session: ReadSession,
-    status: Annotated[list[DisputeStatus] | None, Query(description="Any of these")] = None,
+    status: Annotated[list[DisputeState] | None, Query(description="Any of these")] = None,
     request_id: Annotated[UUID | None, Query(description="Only this request's")] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[DisputeView]:
-    """A member's disputes (raised by or against them); for admins, every dispute. Newest first."""
+    """A member's disputes (raised by or against them: a PENDING one only by them); for admins,
+    every dispute. Newest first."""
     return disputes_of(session, caller, tuple(status or ()), limit, cursor, request_id)
 
 
@@ -135,7 +138,8 @@ def evidence(
     uow: UnitOfWork,
     ctx: Ctx,
 ) -> Response:
-    """A party adds a statement or a link while the dispute is open."""
+    """A party adds a statement or a link while the dispute is open (or its raiser while it is
+    PENDING: the evidence is published when it opens)."""
     return _command(
         uow,
         idempotency,
@@ -196,7 +200,8 @@ def dismiss(
     uow: UnitOfWork,
     ctx: Ctx,
 ) -> Response:
-    """Admins only, once the request is confirmed DISPUTED: the request resumes where it was."""
+    """Admins only, once the request is confirmed DISPUTED: the request resumes where it was.
+    Also a PENDING dispute, whose request disputes never saw: closed without an event."""
     return _admin_action(
         dispute_id, admin, idempotency, uow,
         lambda u: dismiss_dispute(ctx, u, dispute_id, admin.member_id, body.note),

@@ -8,7 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from hourbank_disputes.domain.dispute import Dispute
 from hourbank_disputes.domain.evidence import CONTENT_MAX, EvidenceKind
-from hourbank_shared.contracts.enums import DisputeResolution, DisputeStatus, DisputeType
+from hourbank_disputes.domain.status import DisputeState
+from hourbank_shared.contracts.enums import DisputeResolution, DisputeType
 from hourbank_shared.money import Amount, HoursInput
 
 TEXT_MAX = 4000
@@ -54,18 +55,28 @@ class EvidenceView(BaseModel):
 class TimelineEntry(BaseModel):
     step: str = Field(description="OPENED, ASSIGNED, RESOLVED, DISMISSED or REFUSED.")
     at: datetime
-    by: UUID | None = Field(description="The member or admin; null for the requests service.")
+    by: UUID | None = Field(
+        description="The member or admin; null for a refusal (by the requests service, or by "
+        "disputes when a PENDING dispute's request arrived)."
+    )
 
 
 class DisputeView(BaseModel):
     id: UUID
     request_id: UUID
-    requester_id: UUID
-    provider_id: UUID
+    requester_id: UUID | None = Field(description="null until disputes has seen the request.")
+    provider_id: UUID | None = Field(description="null until disputes has seen the request.")
     type: DisputeType
-    status: DisputeStatus
+    status: DisputeState = Field(
+        description="PENDING: disputes has not seen the request yet; the dispute is decided "
+        "(OPEN, or REFUSED with the reason) when it does. Only its raiser and admins see it, "
+        "and an admin may dismiss it. Never in an event."
+    )
     raised_by: UUID
-    against: UUID
+    against: UUID | None = Field(
+        description="The other party; null until the dispute opens (PENDING, or refused or "
+        "dismissed before it opened)."
+    )
     description: str
     assigned_admin: UUID | None
     request_confirmed: bool = Field(
@@ -83,13 +94,13 @@ class DisputeView(BaseModel):
 
     @classmethod
     def of(cls, dispute: Dispute) -> Self:
-        names = cls.model_fields.keys() - {"request_id", "requester_id", "provider_id", "type"}
+        names = cls.model_fields.keys() - {"requester_id", "provider_id", "type"}
+        request = dispute.request
         return cls.model_validate(
             {name: getattr(dispute, name) for name in names}
             | {
-                "request_id": dispute.request.request_id,
-                "requester_id": dispute.request.requester_id,
-                "provider_id": dispute.request.provider_id,
+                "requester_id": request.requester_id if request is not None else None,
+                "provider_id": request.provider_id if request is not None else None,
                 "type": dispute.dispute_type,
             }
         )
@@ -102,11 +113,11 @@ class DisputeDetail(DisputeView):
 
 def timeline(dispute: Dispute) -> list[TimelineEntry]:
     entries = [TimelineEntry(step="OPENED", at=dispute.created_at, by=dispute.raised_by)]
-    if dispute.assigned_at is not None and dispute.status is not DisputeStatus.OPEN:
+    if dispute.assigned_at is not None and dispute.status is not DisputeState.OPEN:
         entries.append(
             TimelineEntry(step="ASSIGNED", at=dispute.assigned_at, by=dispute.assigned_admin)
         )
     if dispute.closed_at is not None:
-        by = dispute.assigned_admin if dispute.status is not DisputeStatus.REFUSED else None
+        by = dispute.assigned_admin if dispute.status is not DisputeState.REFUSED else None
         entries.append(TimelineEntry(step=str(dispute.status), at=dispute.closed_at, by=by))
     return entries

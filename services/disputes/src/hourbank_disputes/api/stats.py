@@ -12,9 +12,8 @@ from sqlalchemy.orm import Session
 
 from hourbank_disputes.adapters import tables as t
 from hourbank_disputes.api.dependencies import Now, ReadSession
-from hourbank_disputes.domain.dispute import OPEN
+from hourbank_disputes.domain.status import OPEN, DisputeState
 from hourbank_shared.auth import admin_principal
-from hourbank_shared.contracts.enums import DisputeStatus
 from hourbank_shared.stats_window import Hours, Window
 
 router = APIRouter(
@@ -22,7 +21,7 @@ router = APIRouter(
 )
 
 c = t.disputes.c
-DECIDED = (DisputeStatus.RESOLVED, DisputeStatus.DISMISSED)
+DECIDED = (DisputeState.RESOLVED, DisputeState.DISMISSED)
 
 
 class DisputeStats(Window):
@@ -53,7 +52,7 @@ def dispute_stats(session: ReadSession, now: Now, hours: Hours = 24) -> DisputeS
         closed_by_status=closed,
         decided=sum(closed.get(str(status), 0) for status in DECIDED),
         open_now=_count(session, c.status.in_([str(status) for status in OPEN])),
-        unassigned_now=_count(session, c.status == str(DisputeStatus.OPEN)),
+        unassigned_now=_count(session, c.status == str(DisputeState.OPEN)),
         resolution_p50_seconds=p50,
         resolution_p95_seconds=p95,
     )

@@ -4,8 +4,13 @@ Commands check, in this order, that the caller may see the dispute (else NotVisi
 may do this (else Forbidden, 403) and that the status allows it (else NotAllowedNow, 409,
 naming the status). Each step records its contract event. The reactions to the requests
 service (`confirmed`, `refused`) never raise: one that does not fit is ignored (False).
+
+A dispute on a request disputes has not seen yet is PENDING (`pending`): raised by its caller,
+against nobody yet, publishing nothing. When the request's first event arrives, `learn`
+decides it as `open` would have decided: OPEN against the other party, or REFUSED.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -14,20 +19,17 @@ from uuid import UUID
 
 from hourbank_disputes.domain.errors import Forbidden, InvalidInput, NotAllowedNow, NotVisible
 from hourbank_disputes.domain.evidence import Evidence, EvidenceKind
-from hourbank_disputes.domain.projection import (
-    DISPUTABLE,
-    NEVER_DISPUTABLE_AGAIN,
-    ProjectedRequest,
-)
+from hourbank_disputes.domain.projection import ProjectedRequest
+from hourbank_disputes.domain.refusals import refusal_of
+from hourbank_disputes.domain.status import OPEN, DisputeState, in_event
 from hourbank_shared.contracts import disputes as ev
 from hourbank_shared.contracts.base import Event
 from hourbank_shared.contracts.enums import DisputeResolution as R
-from hourbank_shared.contracts.enums import DisputeStatus as S
 from hourbank_shared.contracts.enums import DisputeType
 from hourbank_shared.money import amount_of
 
-OPEN = (S.OPEN, S.UNDER_REVIEW)
 WAITING = "waiting for the requests service to confirm the request is DISPUTED"
+LEARNING = "waiting for the request's first event to reach disputes"
 
 
 @dataclass(frozen=True)
@@ -39,14 +41,17 @@ class Caller:
 @dataclass(eq=False)
 class Dispute:
     id: UUID
-    request: ProjectedRequest
+    request_id: UUID
+    request: ProjectedRequest | None
+    """The request as disputes knows it; None while disputes has not seen it (PENDING)."""
     dispute_type: DisputeType
     raised_by: UUID
-    against: UUID
+    against: UUID | None
+    """The other party; None until the dispute opens (PENDING, or REFUSED before opening)."""
     description: str
     created_at: datetime
     updated_at: datetime
-    status: S = S.OPEN
+    status: DisputeState = DisputeState.OPEN
     request_confirmed: bool = False
     assigned_admin: UUID | None = None
     assigned_at: datetime | None = None
@@ -66,38 +71,74 @@ class Dispute:
         cls,
         dispute_id: UUID,
         caller: Caller,
-        request: ProjectedRequest | None,
+        request: ProjectedRequest,
         dispute_type: DisputeType,
         description: str,
         now: datetime,
         open_already: UUID | None = None,
     ) -> "Dispute":
-        if request is None:
-            raise NotVisible("no request known to disputes with that id")
-        if not request.party(caller.member_id):
-            raise Forbidden("only the requester or the provider of a request may dispute it")
-        # Only a final status refuses here: any other may be behind the request by now, so
-        # the requests service, which owns it, confirms the dispute or refuses it (REFUSED).
-        if request.status in NEVER_DISPUTABLE_AGAIN:
-            raise NotAllowedNow(
-                f"cannot dispute the request: it is {request.status} "
-                f"(allowed only when {' or '.join(DISPUTABLE)})",
-                current_status=str(request.status),
-            )
-        if open_already is not None:
-            raise one_open_dispute(open_already)
+        refusal = refusal_of(caller.member_id, request, open_already)
+        if refusal is not None:
+            raise refusal
         dispute = cls(
-            dispute_id, request, dispute_type, caller.member_id,
-            request.other_party(caller.member_id), description, now, now,
+            dispute_id, request.request_id, None, dispute_type, caller.member_id, None,
+            description, now, now,
         )  # fmt: skip
-        dispute._record(
-            ev.DisputeOpened,
-            raised_by=dispute.raised_by,
-            against=dispute.against,
-            dispute_type=dispute_type,
-            description=description,
-        )
+        dispute._open_on(request)
         return dispute
+
+    @classmethod
+    def pending(
+        cls,
+        dispute_id: UUID,
+        caller: Caller,
+        request_id: UUID,
+        dispute_type: DisputeType,
+        description: str,
+        now: datetime,
+    ) -> "Dispute":
+        """A dispute on a request disputes has not seen yet. Unknown is not final, so nothing
+        is refused now: `learn` decides once the request's first event arrives."""
+        return cls(
+            dispute_id, request_id, None, dispute_type, caller.member_id, None, description,
+            now, now, status=DisputeState.PENDING,
+        )  # fmt: skip
+
+    def learn(
+        self,
+        request: ProjectedRequest,
+        open_already: UUID | None,
+        evidence: Sequence[Evidence],
+        now: datetime,
+    ) -> bool:
+        """The projection learned of the request: decide the PENDING dispute as `open` would
+        have. REFUSED publishes nothing (nobody but its raiser heard of the dispute, as with
+        an immediate refusal); OPEN publishes `dispute.opened`, then the evidence added while
+        pending. False if the dispute is not PENDING."""
+        if self.status is not DisputeState.PENDING:
+            return False
+        self.request = request
+        refusal = refusal_of(self.raised_by, request, open_already)
+        if refusal is not None:
+            self.refusal_reason = refusal.detail
+            self._close(DisputeState.REFUSED, None, now)
+            return True
+        self._open_on(request)
+        self._touch(now)
+        for piece in evidence:
+            self._record_evidence(piece)
+        return True
+
+    def _open_on(self, request: ProjectedRequest) -> None:
+        self.request, self.status = request, DisputeState.OPEN
+        self.against = request.other_party(self.raised_by)
+        self._record(
+            ev.DisputeOpened,
+            raised_by=self.raised_by,
+            against=self.against,
+            dispute_type=self.dispute_type,
+            description=self.description,
+        )
 
     # who may see and act ----------------------------------------------------------------
 
@@ -110,18 +151,20 @@ class Dispute:
 
     def _impartial(self, admin: UUID, action: str) -> None:
         """No admin decides on a dispute they are party to, nor on their own request."""
-        request = self.request
-        parties = (self.raised_by, self.against, request.requester_id, request.provider_id)
+        parties = {self.raised_by, self.against}
+        if self.request is not None:
+            parties |= {self.request.requester_id, self.request.provider_id}
         if admin in parties:
             raise Forbidden(
                 f"cannot {action}: an admin may not act on a dispute they are party to; "
                 "another admin must"
             )
 
-    def _require(self, action: str, *allowed: S) -> None:
+    def _require(self, action: str, *allowed: DisputeState) -> None:
         if self.status not in allowed:
+            learning = f", {LEARNING}" if self.status is DisputeState.PENDING else ""
             raise NotAllowedNow(
-                f"cannot {action}: the dispute is {self.status} "
+                f"cannot {action}: the dispute is {self.status}{learning} "
                 f"(allowed only when {' or '.join(allowed)})",
                 current_status=str(self.status),
             )
@@ -139,20 +182,18 @@ class Dispute:
         self.visible_to(by)
         if not self.is_party(by):
             raise Forbidden("only the parties of the dispute may add evidence")
-        self._require("add evidence", *OPEN)
+        self._require("add evidence", DisputeState.PENDING, *OPEN)
         evidence = Evidence(evidence_id, self.id, by.member_id, kind, content, now)
         self.new_evidence.append(evidence)
         self._touch(now)
-        self._record(
-            ev.DisputeEvidenceAdded, evidence_id=evidence_id, added_by=by.member_id, kind=kind,
-            content=content,
-        )  # fmt: skip
+        if self.status is not DisputeState.PENDING:  # else published once it opens (`learn`)
+            self._record_evidence(evidence)
         return evidence
 
     def assign(self, admin: UUID, now: datetime) -> None:
         self._impartial(admin, "assign the dispute")
-        self._require("assign the dispute", S.OPEN)
-        self.status = S.UNDER_REVIEW
+        self._require("assign the dispute", DisputeState.OPEN)
+        self.status = DisputeState.UNDER_REVIEW
         self.assigned_admin, self.assigned_at = admin, now
         self._touch(now)
         self._record(ev.DisputeAssigned, admin_id=admin)
@@ -167,6 +208,7 @@ class Dispute:
     ) -> None:
         self._impartial(admin, "resolve the dispute")
         self._require_confirmed("resolve the dispute")
+        assert self.request is not None  # known since the dispute opened
         amount, rate = self.request.amount, self.request.rate
         if amount is None or rate is None:
             raise NotAllowedNow("cannot resolve yet: the hours held for the request are unknown")
@@ -186,7 +228,7 @@ class Dispute:
                 )
         self.resolution, self.provider_hours, self.note = resolution, provider_hours, note
         self.provider_amount, self.requester_refund = paid, amount - paid
-        self._close(S.RESOLVED, admin, now)
+        self._close(DisputeState.RESOLVED, admin, now)
         self._record(
             ev.DisputeResolved, admin_id=admin, resolution=resolution,
             provider_hours=provider_hours, provider_amount=paid, requester_refund=amount - paid,
@@ -194,11 +236,17 @@ class Dispute:
         )  # fmt: skip
 
     def dismiss(self, admin: UUID, note: str, now: datetime) -> None:
+        """Once the request is confirmed DISPUTED; or while PENDING (a request that never
+        reaches disputes), without an event: its parties are unknown, and nobody but its
+        raiser heard of it."""
         self._impartial(admin, "dismiss the dispute")
-        self._require_confirmed("dismiss the dispute")
+        pending = self.status is DisputeState.PENDING
+        if not pending:
+            self._require_confirmed("dismiss the dispute")
         self.note = note
-        self._close(S.DISMISSED, admin, now)
-        self._record(ev.DisputeDismissed, admin_id=admin, note=note)
+        self._close(DisputeState.DISMISSED, admin, now)
+        if not pending:
+            self._record(ev.DisputeDismissed, admin_id=admin, note=note)
 
     # reactions to the requests service ----------------------------------------------------
 
@@ -215,13 +263,13 @@ class Dispute:
         if self.status not in OPEN or self.request_confirmed:
             return False
         self.refusal_reason = reason
-        self._close(S.REFUSED, None, now)
+        self._close(DisputeState.REFUSED, None, now)
         self._record(ev.DisputeRefused, reason=reason)
         return True
 
     # ------------------------------------------------------------------------------------
 
-    def _close(self, status: S, admin: UUID | None, now: datetime) -> None:
+    def _close(self, status: DisputeState, admin: UUID | None, now: datetime) -> None:
         self.status, self.closed_at = status, now
         if admin is not None and self.assigned_admin is None:
             self.assigned_admin, self.assigned_at = admin, now
@@ -231,23 +279,22 @@ class Dispute:
         self.updated_at = now
         self.version += 1
 
+    def _record_evidence(self, evidence: Evidence) -> None:
+        self._record(
+            ev.DisputeEvidenceAdded, evidence_id=evidence.id, added_by=evidence.added_by,
+            kind=evidence.kind, content=evidence.content,
+        )  # fmt: skip
+
     def _record(self, kind: type[ev.DisputeEvent], /, **fields: Any) -> None:
+        request = self.request
+        assert request is not None, "a dispute publishes only once its request is known"
         self.events.append(
             kind(
                 dispute_id=self.id,
-                request_id=self.request.request_id,
-                requester_id=self.request.requester_id,
-                provider_id=self.request.provider_id,
-                status=self.status,
+                request_id=self.request_id,
+                requester_id=request.requester_id,
+                provider_id=request.provider_id,
+                status=in_event(self.status),
                 **fields,
             )
         )
-
-
-def one_open_dispute(dispute_id: UUID | None = None) -> NotAllowedNow:
-    """The refusal of a second open dispute on one request (naming it when known)."""
-    which = f" ({dispute_id})" if dispute_id is not None else ""
-    return NotAllowedNow(
-        f"the request already has an open dispute{which}; one open dispute per request",
-        rule="disputes_one_open",
-    )
