@@ -26,11 +26,13 @@ from hourbank_stack.supervisor import (
     StartFailed,
     Supervisor,
     alive,
+    child_alive,
     listening,
     placements,
     read_state,
     stack_roles,
     state_dir,
+    supervisor_alive,
 )
 from hourbank_stack.topology import GATEWAY_PORT, SERVICES, parse_replicas
 
@@ -126,7 +128,7 @@ def up(args: argparse.Namespace) -> None:
     if args.detach:
         return detach(args)
     state = read_state()
-    if state and alive(state.get("supervisor")):
+    if state and supervisor_alive(state):
         raise Fail(f"already running (supervisor pid {state['supervisor']}); `hourbank stop` first")
     # read by every role lookup in this process (ports, Prometheus targets, the children)
     os.environ[COMBINED_ENV] = "1" if args.combined else "0"
@@ -271,19 +273,19 @@ def detach(args: argparse.Namespace) -> None:
 def stop(args: argparse.Namespace) -> None:
     state = read_state()
     pid = state.get("supervisor") if state else None
-    if state and alive(pid):
+    if state and supervisor_alive(state):
         assert isinstance(pid, int)
         step(f"stopping the services and the gateway (supervisor pid {pid})")
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + 120
-        while alive(pid) and time.monotonic() < deadline:
+        while alive(pid, state.get("supervisor_started")) and time.monotonic() < deadline:
             time.sleep(0.2)
     elif state:
         # The supervisor itself died: stop what it left behind.
         processes = state.get("processes", {})
         assert isinstance(processes, dict)
         for entry in processes.values():
-            if alive(entry.get("pid")):
+            if child_alive(entry):
                 os.kill(entry["pid"], signal.SIGTERM)
     if state and state.get("lab"):
         netlab.teardown()  # what a supervisor that died left of the lab
@@ -301,7 +303,7 @@ def demo(args: argparse.Namespace) -> None:
     from hourbank_stack.demo import run_demo
 
     state = read_state()
-    running = state and alive(state.get("supervisor")) and state.get("base_url")
+    running = state and supervisor_alive(state) and state.get("base_url")
     base_url = args.base_url or (str(state["base_url"]) if state and running else None)
     run_demo(
         base_url or f"http://127.0.0.1:{GATEWAY_PORT}",
@@ -311,7 +313,7 @@ def demo(args: argparse.Namespace) -> None:
 
 def _running_base_url() -> str:
     state = read_state()
-    if not state or not alive(state.get("supervisor")) or not state.get("ready"):
+    if not state or not supervisor_alive(state) or not state.get("ready"):
         raise Fail("HourBank is not running: start it first (`make start`)")
     return str(state["base_url"])
 

@@ -8,7 +8,13 @@ import time
 
 from hourbank_stack.gateway import REPO
 from hourbank_stack.observability.readings import lines, readings
-from hourbank_stack.supervisor import CONSUMER_GROUPS, alive, hold_marker, read_state
+from hourbank_stack.supervisor import (
+    CONSUMER_GROUPS,
+    child_alive,
+    hold_marker,
+    read_state,
+    supervisor_alive,
+)
 from hourbank_stack.topology import SERVICES
 
 INFRA = REPO / "infra/hb-infra"
@@ -20,7 +26,7 @@ def say(message: str) -> None:
 
 def status(_: argparse.Namespace) -> None:
     state = read_state()
-    if not state or not alive(state.get("supervisor")):
+    if not state or not supervisor_alive(state):
         say("HourBank services: not running")
     else:
         ready = "ready" if state.get("ready") else "starting"
@@ -28,7 +34,7 @@ def status(_: argparse.Namespace) -> None:
         processes = state["processes"]
         assert isinstance(processes, dict)
         for name, entry in processes.items():
-            mark = "HELD" if entry.get("held") else "up  " if alive(entry["pid"]) else "DOWN"
+            mark = "HELD" if entry.get("held") else "up  " if child_alive(entry) else "DOWN"
             pid, port, restarts = entry["pid"], entry["port"], entry["restarts"]
             say(f"  {mark} {name:<24} pid {pid!s:<8} :{port:<6} restarts {restarts}")
         links = state.get("links") or {}
@@ -42,7 +48,7 @@ def status(_: argparse.Namespace) -> None:
 
 def _entry(name: str) -> dict[str, object]:
     state = read_state()
-    if not state or not alive(state.get("supervisor")):
+    if not state or not supervisor_alive(state):
         raise SystemExit("hourbank: not running")
     processes = state["processes"]
     assert isinstance(processes, dict)
@@ -56,7 +62,7 @@ def _wait(name: str, done: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         entry = _entry(name)
-        held, running = bool(entry.get("held")), alive(entry.get("pid"))
+        held, running = bool(entry.get("held")), child_alive(entry)
         if (held, running) == ((True, False) if done == "held" else (False, True)):
             say(f"{name}: {done}")
             return

@@ -344,6 +344,7 @@ class Supervisor:
     def save(self, running: bool = True) -> None:
         state = {
             "supervisor": os.getpid() if running else None,
+            "supervisor_started": started_as(os.getpid()) if running else None,
             "ready": self.ready,
             "base_url": self.base_url,
             "time_scale": self.env.get("HOURBANK_TIME_SCALE", "1"),
@@ -355,6 +356,7 @@ class Supervisor:
             "processes": {
                 c.name: {
                     "pid": c.pid,
+                    "started": started_as(c.pid),
                     "port": c.port,
                     "host": c.host,
                     "restarts": c.restarts,
@@ -389,12 +391,15 @@ def read_state() -> dict[str, object] | None:
 def running_stack() -> dict[str, object] | None:
     """The state of a stack whose supervisor is alive and which became ready, else None."""
     state = read_state()
-    if state and alive(state.get("supervisor")) and state.get("ready"):
+    if state and supervisor_alive(state) and state.get("ready"):
         return state
     return None
 
 
-def alive(pid: object) -> bool:
+def alive(pid: object, started: object = None) -> bool:
+    """A process with this pid runs and, when `started` (its `started_as`) was saved with the
+    pid, it is the same process: a pid alone may have been reused since, after a restart of
+    the machine or later in the same boot (pids wrap at 32,768 here), by any process."""
     if not isinstance(pid, int):
         return False
     try:
@@ -402,8 +407,34 @@ def alive(pid: object) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    return started is None or started == started_as(pid)
+
+
+def started_as(pid: int | None) -> str | None:
+    """The boot and the start time (clock ticks after boot) of the process: with its pid, they
+    name it once and for all. None if it is gone (or there is no /proc)."""
+    if pid is None:
+        return None
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # field 22; the fields after the command, which is in parentheses and may hold any byte,
+    # start at field 3
+    return f"{boot}:{stat.rsplit(')', 1)[1].split()[19]}"
+
+
+def supervisor_alive(state: dict[str, object] | None) -> bool:
+    """The state's supervisor runs: not a stale state whose pid another process has now."""
+    if not state:
+        return False
+    return alive(state.get("supervisor"), state.get("supervisor_started"))
+
+
+def child_alive(entry: dict[str, object]) -> bool:
+    return alive(entry.get("pid"), entry.get("started"))
 
 
 def listening(port: int, host: str = "127.0.0.1") -> bool:
