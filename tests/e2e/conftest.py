@@ -15,6 +15,7 @@ import pytest
 
 from hourbank_shared.committed_secrets import DEV_JWT_SECRET
 from hourbank_stack.client import Caller, Gateway
+from hourbank_stack.invoke import hourbank
 from hourbank_stack.supervisor import running_stack
 
 from .parties import E2E_TIME_SCALE, Pair, make_pair
@@ -39,12 +40,11 @@ def stack() -> Iterator[str]:
     state = running_stack()
     started = state is None
     if state is None:
-        command = [sys.executable, "-m", "hourbank_stack", "up", "--detach", "--observe"]
-        command += ["--time-scale", str(E2E_TIME_SCALE), "--keep-infra"]
+        arguments = ["up", "--detach", "--observe", "--time-scale", str(E2E_TIME_SCALE)]
         # the bank reviews offerings, so the review flow runs here; the other tests' offerings
         # are approved by the client (`Caller.offer`)
-        command.append("--offering-review")
-        subprocess.run(command, check=True, timeout=900)  # Jaeger's first build: minutes
+        arguments += ["--keep-infra", "--offering-review"]
+        hourbank(*arguments, timeout=900)  # Jaeger's first build: minutes
         state = running_stack()
         assert state is not None, "hourbank up --detach returned, but no ready stack is running"
     scale = float(str(state.get("time_scale") or 1))

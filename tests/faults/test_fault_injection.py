@@ -14,6 +14,7 @@ import pytest
 
 from hourbank_stack.cli import INFRA, development_env
 from hourbank_stack.faults import Plan, run
+from hourbank_stack.invoke import hourbank
 from hourbank_stack.supervisor import read_state, running_stack
 
 pytestmark = pytest.mark.integration
@@ -30,7 +31,7 @@ def real_time_stack() -> Iterator[str]:
         return
     if state is not None:
         subprocess.run([*HOURBANK, "stop"], check=True, timeout=180)
-    subprocess.run([*HOURBANK, "up", "--detach", "--keep-infra"], check=True, timeout=300)
+    hourbank("up", "--detach", "--keep-infra", timeout=300)
     state = read_state()
     assert state is not None and state.get("ready")
     try:

@@ -17,6 +17,7 @@ import pytest
 
 from hourbank_shared.committed_secrets import DEV_JWT_SECRET
 from hourbank_stack.client import Gateway
+from hourbank_stack.invoke import hourbank
 from hourbank_stack.observability.promql import Prometheus
 from hourbank_stack.supervisor import running_stack
 
@@ -46,8 +47,7 @@ def observed_stack() -> Iterator[dict[str, object]]:
     if state is not None and started:
         subprocess.run([*HOURBANK, "stop"], check=True, timeout=180)
     if started:
-        command = [*HOURBANK, "up", "--detach", "--observe", "--keep-infra"]
-        subprocess.run(command, check=True, timeout=900)
+        hourbank("up", "--detach", "--observe", "--keep-infra", timeout=900)
         state = running_stack()
         assert state is not None, "hourbank up --detach --observe returned, but nothing runs"
     assert state is not None
