@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 
 import pytest
 from confluent_kafka import Producer
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from hourbank_disputes.adapters import tables as t
 from hourbank_disputes.consumers import TOPICS, disputes_consumer
@@ -278,3 +278,47 @@ def test_a_dispute_opened_as_the_request_arrives_is_never_left_pending(impatient
 
     assert view(bank, str(dispute.id), story.requester_id)["status"] == "OPEN"
     assert [e["dispute_id"] for e in events_of(bank, "opened")] == [str(dispute.id)]
+
+
+def test_an_admin_waiting_for_the_consumer_that_opens_a_dispute_sees_its_request(
+    impatient: Bank,
+) -> None:
+    """Found by the short fault campaign (an assign answered 500): the admin's locking read of
+    the dispute waited for the consumer opening it, then saw the dispute OPEN but its request's
+    projection as the statement first saw it, none. The consumer is held at its outbox insert
+    here, after it locked and opened the dispute and added the projection, until the admin's
+    assign waits for the dispute's lock."""
+    bank, story = impatient, impatient.story()
+    dispute_id = pending(bank, story, story.requester_id)["id"]
+    with bank.sessions() as holder, ThreadPoolExecutor(max_workers=2) as pool:
+        holder.execute(text("LOCK TABLE outbox IN SHARE MODE"))  # no insert until released
+        arriving = pool.submit(story.feed, req.RequestSubmitted, S.INITIATED,
+                               offering_title="Garden", message="", submitted_at=LATER,
+                               **TERMS)  # fmt: skip
+        waiting_for(bank, "the consumer at the outbox", 1)
+        assigning = pool.submit(bank.admin, dispute_id, "assign")
+        waiting_for(bank, "the assign at the dispute's lock", 2)
+        holder.rollback()
+        arriving.result(timeout=30)
+        assigned = assigning.result(timeout=30)
+
+    assert assigned.status_code == 200, assigned.text
+    assert (assigned.json()["status"], assigned.json()["against"]) == (
+        "UNDER_REVIEW", str(story.provider_id),
+    )  # fmt: skip
+
+
+def waiting_for(bank: Bank, what: str, count: int) -> None:
+    """Until `count` sessions of this database wait for a lock (asked in a new transaction each
+    time: a transaction sees one snapshot of pg_stat_activity)."""
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND wait_event_type = 'Lock'"
+    )
+    deadline = time.monotonic() + 10
+    while True:
+        with bank.sessions() as session:
+            if session.execute(query).scalar_one() >= count:
+                return
+        assert time.monotonic() < deadline, f"{what}: not waiting after 10 s"
+        time.sleep(0.02)

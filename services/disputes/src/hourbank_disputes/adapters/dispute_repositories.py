@@ -85,13 +85,19 @@ class SqlDisputes:
         self._session = session
 
     def lock(self, dispute_id: UUID) -> Dispute | None:
-        query = (
-            disputes_with_request()
-            .where(t.disputes.c.id == dispute_id)
-            .with_for_update(of=t.disputes)
-        )
-        row = self._session.execute(query).first()
-        return dispute_from_row(row) if row is not None else None
+        """The dispute, locked until commit, with its request as committed once the lock is
+        held. The lock is taken first and the row read by a statement of its own: a locking
+        read that waited for another transaction re-reads only the locked row, and its join
+        would show the projection as it was before that commit (read committed). The consumer
+        opening a PENDING dispute adds the projection in the same commit (an admin's assign
+        then saw an OPEN dispute without its request: the short fault campaign's 500), and
+        may confirm a dispute in the same commit as a change of the request's amount."""
+        c = t.disputes.c
+        locked = select(c.id).where(c.id == dispute_id).with_for_update()
+        if self._session.execute(locked).first() is None:
+            return None
+        row = self._session.execute(disputes_with_request().where(c.id == dispute_id)).one()
+        return dispute_from_row(row)
 
     def lock_pending(self, request_id: UUID) -> list[Dispute]:
         """The request's PENDING disputes, locked, oldest first."""
