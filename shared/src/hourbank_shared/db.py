@@ -3,11 +3,23 @@
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import Column, ColumnElement, Engine, Numeric, Table, create_engine, update
+from sqlalchemy import (
+    Column,
+    Engine,
+    Insert,
+    Numeric,
+    Table,
+    Update,
+    bindparam,
+    create_engine,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.elements import ClauseElement
 
 from hourbank_shared.settings import sqlalchemy_url
 
@@ -46,8 +58,7 @@ class ConcurrentUpdate(Exception):
 
 def insert_new(session: Session, table: Table, row: Mapping[str, object]) -> None:
     """Inserts a row that was not there when the unit of work looked (a racing insert fails)."""
-    statement = insert(table).values(row).on_conflict_do_nothing().returning(*table.primary_key)
-    if session.execute(statement).first() is None:
+    if session.execute(_insert_new(table), dict(row)).first() is None:
         key = ", ".join(str(row[column.name]) for column in table.primary_key)
         raise ConcurrentUpdate(f"{table.name} row {key} was created concurrently")
 
@@ -55,31 +66,64 @@ def insert_new(session: Session, table: Table, row: Mapping[str, object]) -> Non
 def update_versioned(
     session: Session,
     table: Table,
-    row_key: ColumnElement[bool],
+    key: Mapping[str, object],
     loaded_version: int,
     values: Mapping[str, object],
 ) -> None:
-    """Updates the row only if it still has the version it was loaded with."""
-    statement = update(table).where(row_key, table.c.version == loaded_version).values(values)
-    if getattr(session.execute(statement), "rowcount", 0) != 1:
+    """Updates the row whose columns equal `key` only if it still has the version it was
+    loaded with. A value may be a SQL expression (`func.now()`): a statement with one is
+    built for the call, any other is built once per table and key."""
+    expressions = {name: v for name, v in values.items() if isinstance(v, ClauseElement)}
+    bound = {name: v for name, v in values.items() if name not in expressions}
+    statement = _update_versioned(table, tuple(key))
+    if expressions:
+        statement = statement.values(expressions)
+    params = {**{f"key_{name}": v for name, v in key.items()}, **bound}
+    params["loaded_version"] = loaded_version
+    if getattr(session.execute(statement, params), "rowcount", 0) != 1:
         raise ConcurrentUpdate(f"{table.name} row changed since version {loaded_version}")
 
 
 def save_versioned(
     session: Session,
     table: Table,
-    row_key: ColumnElement[bool],
+    key: Mapping[str, object],
     loaded_version: int | None,
     version: int,
     identity: Mapping[str, object],
     values: Mapping[str, object],
 ) -> None:
-    """Inserts a row the unit of work did not load (`identity` and `values`); updates one it
-    loaded whose version moved, only if nobody changed it since (`update_versioned`)."""
+    """Inserts a row the unit of work did not load (`identity` and `values`); updates the one
+    it loaded (its columns equal `key`) whose version moved, only if nobody changed it since
+    (`update_versioned`)."""
     if loaded_version is None:
-        session.execute(insert(table).values({**identity, **values}))
+        row = {**identity, **values}
+        session.execute(_insert(table), row)
     elif loaded_version != version:
-        update_versioned(session, table, row_key, loaded_version, values)
+        update_versioned(session, table, key, loaded_version, values)
+
+
+# Statements built once per table, their values bound per call (the columns a call sets are
+# the keys of its parameters): building a statement and its cache key costs more CPU than
+# executing it.
+
+
+@cache
+def _insert(table: Table) -> Insert:
+    return insert(table)
+
+
+@cache
+def _insert_new(table: Table) -> Insert:
+    return insert(table).on_conflict_do_nothing().returning(*table.primary_key)
+
+
+@cache
+def _update_versioned(table: Table, key: tuple[str, ...]) -> Update:
+    return update(table).where(
+        *(table.c[name] == bindparam(f"key_{name}") for name in key),
+        table.c.version == bindparam("loaded_version"),
+    )
 
 
 def hours_column(name: str, *, nullable: bool = False) -> Column[Decimal]:

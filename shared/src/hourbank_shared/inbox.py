@@ -1,9 +1,10 @@
 """Inbox: a consumed event's id is claimed in the same transaction as its effect."""
 
+from functools import cache
 from typing import Protocol
 from uuid import UUID
 
-from sqlalchemy import Column, DateTime, MetaData, Table, Text, Uuid, func
+from sqlalchemy import Column, DateTime, Insert, MetaData, Table, Text, Uuid, func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -34,10 +35,11 @@ class SqlInbox:
     def claim(self, consumer: str, event_id: UUID, event_type: str = "") -> bool:
         # A concurrent claim of the same key blocks on the primary key until the first
         # transaction ends, then sees the conflict: exactly one of them gets True.
-        statement = (
-            insert(self._table)
-            .values(consumer=consumer, event_id=event_id, event_type=event_type)
-            .on_conflict_do_nothing()
-            .returning(self._table.c.event_id)
-        )
-        return self._session.execute(statement).first() is not None
+        values = {"consumer": consumer, "event_id": event_id, "event_type": event_type}
+        return self._session.execute(_claim(self._table), values).first() is not None
+
+
+@cache
+def _claim(table: Table) -> Insert:
+    """The claim, built once per table: its values are bound per call."""
+    return insert(table).on_conflict_do_nothing().returning(table.c.event_id)

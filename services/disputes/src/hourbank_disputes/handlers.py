@@ -194,9 +194,12 @@ def _decide_pending(ctx: Context, uow: SqlUnitOfWork, envelope: Envelope, reques
     """Decide the disputes accepted PENDING on a request the projection has just learned of,
     on its copy and in the order they were opened (one open dispute per request)."""
     uow.requests.lock(request_id)  # a dispute being opened on it now commits first, or sees it
+    pending = uow.disputes.lock_pending(request_id)
+    if not pending:  # the usual case: nothing more to read
+        return
     request = uow.requests.get(request_id)
     assert request is not None  # applied in this transaction
-    for dispute in uow.disputes.lock_pending(request_id):
+    for dispute in pending:
         loaded = dispute.version
         evidence = uow.disputes.evidence(dispute.id)
         dispute.learn(request, uow.disputes.open_for(request_id), evidence, ctx.clock.now())

@@ -64,9 +64,9 @@ def notify(ctx: Context, envelope: Envelope, event: Event) -> list[UUID]:
         notes = recipients(event, admins)
         emails = uow.contacts.emails([n.member_id for n in notes]) if ctx.email_enabled else {}
         now = ctx.clock.now()
+        disabled = uow.preferences.disabled([n.member_id for n in notes])
         for note in notes:
-            disabled = uow.preferences.disabled(note.member_id)
-            channels = [c for c in CHANNELS if (note.type, c) not in disabled]
+            channels = [c for c in CHANNELS if (note.type, c) not in disabled[note.member_id]]
             if note.member_id not in emails and EMAIL in channels:
                 channels.remove(EMAIL)
             if not channels:

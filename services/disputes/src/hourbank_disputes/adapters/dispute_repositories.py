@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, and_, func, insert, literal_column, or_, select
+from sqlalchemy import Row, Text, and_, bindparam, func, insert, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -23,13 +23,48 @@ STORED = (
 )  # fmt: skip
 
 
+def _upsert_projection() -> Any:
+    """`SqlRequestProjection.apply`'s statement. It returns whether it inserted: xmax is 0 on
+    a row this statement inserted, set on one it updated; no row: the event was not newer."""
+    p = t.request_projection
+    statement = pg_insert(p)
+    new = statement.excluded
+    newer = or_(
+        p.c.sequence.is_(None), and_(new.sequence.is_not(None), new.sequence > p.c.sequence)
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[p.c.request_id],
+        set_={
+            "requester_id": new.requester_id,
+            "provider_id": new.provider_id,
+            "status": new.status,
+            "hours": func.coalesce(new.hours, p.c.hours),
+            "rate": func.coalesce(new.rate, p.c.rate),
+            "amount": func.coalesce(new.amount, p.c.amount),
+            "sequence": new.sequence,
+            "updated_at": func.now(),
+        },
+        where=newer,
+    ).returning(literal_column("xmax = 0"))
+
+
+# Statements built once, their values bound per call: building a statement and its cache key
+# costs more CPU than executing it (the upsert above, several times over).
+_UPSERT_PROJECTION = _upsert_projection()
+_PROJECTED = select(t.request_projection).where(
+    t.request_projection.c.request_id == bindparam("request_id")
+)
+_REQUEST_LOCK = select(
+    func.pg_advisory_xact_lock(func.hashtextextended(bindparam("lock_key", type_=Text), 0))
+)
+
+
 class SqlRequestProjection:
     def __init__(self, session: Session) -> None:
         self._session = session
 
     def get(self, request_id: UUID) -> ProjectedRequest | None:
-        query = select(t.request_projection).where(t.request_projection.c.request_id == request_id)
-        row = self._session.execute(query).first()
+        row = self._session.execute(_PROJECTED, {"request_id": request_id}).first()
         return projected_from_row(row) if row is not None else None
 
     def lock(self, request_id: UUID) -> None:
@@ -38,45 +73,24 @@ class SqlRequestProjection:
         the PENDING disputes of a request it has just learned of: so a dispute is either
         opened on the copy or seen pending by the consumer, never left pending on a known
         request."""
-        key = f"request:{request_id}"
-        self._session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+        self._session.execute(_REQUEST_LOCK, {"lock_key": f"request:{request_id}"})
 
     def apply(self, change: ProjectedRequest) -> bool:
         """Insert the request on its first event: True, the projection has just learned of it.
         Later events update it, keeping the hours the event does not carry; an event no newer
         than the last one applied (a replay, or a reordering) changes nothing. Events without
         a sequence predate it and are older than any with one."""
-        p = t.request_projection
-        statement = pg_insert(p).values(
-            request_id=change.request_id,
-            requester_id=change.requester_id,
-            provider_id=change.provider_id,
-            status=str(change.status),
-            hours=change.hours,
-            rate=change.rate,
-            amount=change.amount,
-            sequence=change.sequence,
-        )
-        new = statement.excluded
-        newer = or_(
-            p.c.sequence.is_(None), and_(new.sequence.is_not(None), new.sequence > p.c.sequence)
-        )
-        upsert = statement.on_conflict_do_update(
-            index_elements=[p.c.request_id],
-            set_={
-                "requester_id": new.requester_id,
-                "provider_id": new.provider_id,
-                "status": new.status,
-                "hours": func.coalesce(new.hours, p.c.hours),
-                "rate": func.coalesce(new.rate, p.c.rate),
-                "amount": func.coalesce(new.amount, p.c.amount),
-                "sequence": new.sequence,
-                "updated_at": func.now(),
-            },
-            where=newer,
-        )
-        # xmax is 0 on a row this statement inserted, set on one it updated; no row: not newer
-        inserted = self._session.execute(upsert.returning(literal_column("xmax = 0"))).scalar()
+        values = {
+            "request_id": change.request_id,
+            "requester_id": change.requester_id,
+            "provider_id": change.provider_id,
+            "status": str(change.status),
+            "hours": change.hours,
+            "rate": change.rate,
+            "amount": change.amount,
+            "sequence": change.sequence,
+        }
+        inserted = self._session.execute(_UPSERT_PROJECTION, values).scalar()
         return bool(inserted)
 
 
@@ -101,14 +115,8 @@ class SqlDisputes:
 
     def lock_pending(self, request_id: UUID) -> list[Dispute]:
         """The request's PENDING disputes, locked, oldest first."""
-        c = t.disputes.c
-        query = (
-            disputes_with_request()
-            .where(c.request_id == request_id, c.status == str(DisputeState.PENDING))
-            .order_by(c.created_at, c.id)
-            .with_for_update(of=t.disputes)
-        )
-        return [dispute_from_row(row) for row in self._session.execute(query)]
+        rows = self._session.execute(_LOCK_PENDING, {"request_id": request_id})
+        return [dispute_from_row(row) for row in rows]
 
     def evidence(self, dispute_id: UUID) -> list[Evidence]:
         return [
@@ -139,8 +147,8 @@ class SqlDisputes:
     def save(self, dispute: Dispute, loaded_version: int) -> None:
         if dispute.version != loaded_version:
             values = {"version": dispute.version, **_values(dispute)}
-            row_key = t.disputes.c.id == dispute.id
-            update_versioned(self._session, t.disputes, row_key, loaded_version, values)
+            key = {"id": dispute.id}
+            update_versioned(self._session, t.disputes, key, loaded_version, values)
         self._add_evidence(dispute)
 
     def _add_evidence(self, dispute: Dispute) -> None:
@@ -225,3 +233,15 @@ def dispute_from_row(row: Row[Any]) -> Dispute:
         closed_at=m["closed_at"],
         version=m["version"],
     )
+
+
+_LOCK_PENDING = (
+    disputes_with_request()
+    .where(
+        t.disputes.c.request_id == bindparam("request_id"),
+        t.disputes.c.status == str(DisputeState.PENDING),
+    )
+    .order_by(t.disputes.c.created_at, t.disputes.c.id)
+    .with_for_update(of=t.disputes)
+)
+"""A request's PENDING disputes, oldest first, locked; built once."""

@@ -94,8 +94,8 @@ class SqlReports:
 
     def save(self, report: Report, loaded_version: int) -> None:
         if report.version != loaded_version:
-            row_key = t.reports.c.id == report.id
-            update_versioned(self._session, t.reports, row_key, loaded_version, _changing(report))
+            key = {"id": report.id}
+            update_versioned(self._session, t.reports, key, loaded_version, _changing(report))
 
 
 def _changing(report: Report) -> dict[str, object]:

@@ -50,7 +50,7 @@ class SqlPendingAdjustments:
             "requested_at": pending.requested_at,
         }
         save_versioned(
-            self._session, t.pending_adjustments, t.pending_adjustments.c.id == pending.id,
+            self._session, t.pending_adjustments, {"id": pending.id},
             self._loaded.get(pending.id), pending.version, identity, values,
         )  # fmt: skip
         self._loaded[pending.id] = pending.version

@@ -7,7 +7,7 @@ row still has that version, so a write that somehow skipped the lock fails inste
 from collections.abc import Iterable, Sequence
 from uuid import UUID
 
-from sqlalchemy import Row, insert, select
+from sqlalchemy import Row, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from hourbank_escrow.adapters import tables as t
@@ -24,6 +24,26 @@ from hourbank_escrow.domain import (
 )
 from hourbank_shared.contracts.enums import HoldStatus
 from hourbank_shared.db import save_versioned
+
+# Statements built once, their values bound per call: building a statement and its cache key
+# costs more CPU than executing it.
+_LOCK_ACCOUNTS = (
+    select(t.accounts)
+    .where(t.accounts.c.ref.in_(bindparam("refs", expanding=True)))
+    .order_by(t.accounts.c.ref)
+    .with_for_update()
+)
+_LOCK_HOLD = (
+    select(t.holds).where(t.holds.c.request_id == bindparam("request_id")).with_for_update()
+)
+_ENTRIES_OF = (
+    select(t.entries)
+    .where(t.entries.c.member_id == bindparam("member_id"))
+    .order_by(t.entries.c.seq)
+)
+_INSERT_TRANSACTIONS = insert(t.transactions)
+_INSERT_POSTINGS = insert(t.postings)
+_INSERT_ENTRIES = insert(t.entries)
 
 
 def key(ref: AccountRef) -> str:
@@ -46,13 +66,10 @@ class SqlAccounts:
         units of work locking overlapping sets wait for each other instead of deadlocking.
         """
         refs: list[AccountRef] = [*member_ids, *(SystemAccount if system else ())]
-        query = (
-            select(t.accounts)
-            .where(t.accounts.c.ref.in_(sorted({key(ref) for ref in refs})))
-            .order_by(t.accounts.c.ref)
-            .with_for_update()
-        )
-        loaded = [account_from_row(row) for row in self._session.execute(query)]
+        keys = sorted({key(ref) for ref in refs})
+        loaded = [
+            account_from_row(row) for row in self._session.execute(_LOCK_ACCOUNTS, {"refs": keys})
+        ]
         self._loaded.update((account.ref, account.version) for account in loaded)
         return loaded
 
@@ -68,7 +85,7 @@ class SqlAccounts:
                 "version": account.version,
             }
             save_versioned(
-                self._session, t.accounts, t.accounts.c.ref == key(account.ref),
+                self._session, t.accounts, {"ref": key(account.ref)},
                 self._loaded.get(account.ref), account.version,
                 {"ref": key(account.ref), "member_id": account.member_id}, values,
             )  # fmt: skip
@@ -84,7 +101,7 @@ class SqlLedger:
     def append(self, transactions: Sequence[Transaction], entries: Sequence[Entry]) -> None:
         if not transactions:
             return
-        self._session.execute(insert(t.transactions), [_transaction(tx) for tx in transactions])
+        self._session.execute(_INSERT_TRANSACTIONS, [_transaction(tx) for tx in transactions])
         postings = [
             {
                 "transaction_id": tx.id,
@@ -96,16 +113,14 @@ class SqlLedger:
             for tx in transactions
             for position, posting in enumerate(tx.postings)
         ]
-        self._session.execute(insert(t.postings), postings)
+        self._session.execute(_INSERT_POSTINGS, postings)
         if entries:
-            self._session.execute(insert(t.entries), [_entry_row(entry) for entry in entries])
+            self._session.execute(_INSERT_ENTRIES, [_entry_row(entry) for entry in entries])
 
     def entries_of(self, member_id: UUID) -> list[Entry]:
         """A member's entries in the order they were posted."""
-        query = (
-            select(t.entries).where(t.entries.c.member_id == member_id).order_by(t.entries.c.seq)
-        )
-        return [entry_from_row(row) for row in self._session.execute(query)]
+        rows = self._session.execute(_ENTRIES_OF, {"member_id": member_id})
+        return [entry_from_row(row) for row in rows]
 
 
 class SqlHolds:
@@ -114,8 +129,7 @@ class SqlHolds:
         self._loaded: dict[UUID, int] = {}
 
     def lock(self, request_id: UUID) -> Hold | None:
-        query = select(t.holds).where(t.holds.c.request_id == request_id).with_for_update()
-        row = self._session.execute(query).first()
+        row = self._session.execute(_LOCK_HOLD, {"request_id": request_id}).first()
         if row is None:
             return None
         hold = hold_from_row(row)
@@ -140,7 +154,7 @@ class SqlHolds:
             "provider_id": hold.provider_id,
         }
         save_versioned(
-            self._session, t.holds, t.holds.c.request_id == hold.request_id,
+            self._session, t.holds, {"request_id": hold.request_id},
             self._loaded.get(hold.request_id), hold.version, identity, values,
         )  # fmt: skip
         self._loaded[hold.request_id] = hold.version

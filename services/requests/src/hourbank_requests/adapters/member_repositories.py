@@ -65,9 +65,8 @@ class _Rows(Generic[A]):
         if loaded_version is None:
             insert_new(self._session, self._table, {"id": aggregate.id, **identity, **values})
         elif loaded_version != aggregate.version:
-            row_key = self._table.c.id == aggregate.id
             update_versioned(
-                self._session, self._table, row_key, loaded_version,
+                self._session, self._table, {"id": aggregate.id}, loaded_version,
                 {**values, "updated_at": func.now()},
             )  # fmt: skip
         self._loaded[aggregate.id] = aggregate.version
