@@ -1,7 +1,8 @@
 """Work that must happen only once a unit of work's transaction has committed (metrics of what
 it did): a rollback, or a commit that fails, forgets it.
 
-Inside a savepoint (a unit of work joining a consumer's batch, `hourbank_shared.batch`) the
+A unit of work in a consumer's batch (`hourbank_shared.batch`) shares the batch's transaction:
+its work runs at the batch's commit, or is forgotten with the batch. Inside a savepoint, the
 work waits for the outermost commit: releasing the savepoint hands it to the enclosing
 transaction, rolling the savepoint back forgets only what was registered inside it.
 """

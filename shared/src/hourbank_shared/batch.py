@@ -2,13 +2,14 @@
 
 A consumer that handles N events pays N commits (each a WAL flush) unless their units of work
 share one transaction. Inside `transaction_for_batch()`, every unit of work a handler opens joins
-the batch's session, runs in a SAVEPOINT of its own (a handler that leaves without committing
-undoes only its own work), and its `commit()` only releases that savepoint. The batch commits
-once, after its last event; inbox claims, effects and outbox rows of all its events are then
-durable together, or, when anything fails, none of them is. The consumer then handles the same
-events again one by one, each in its own transaction as before, so a failure still belongs to
-one event (its retries, its dead letter). Work registered with `after_commit` runs at the
-batch's commit.
+the batch's session and its `commit()` leaves the commit to the batch. The batch commits once,
+after its last event; inbox claims, effects and outbox rows of all its events are then durable
+together, or, when anything fails, none of them is. The consumer then handles the same events
+again one by one, each in its own transaction as before, so a failure still belongs to one
+event (its retries, its dead letter). A unit of work that leaves without committing fails the
+batch the same way (`unit_of_work.LeftUncommitted`): without a savepoint per unit of work, its
+writes could not be undone alone. Work registered with `after_commit` runs at the batch's
+commit.
 """
 
 from collections.abc import Iterator
@@ -21,11 +22,21 @@ from sqlalchemy.orm import Session, sessionmaker
 from hourbank_shared import tracing
 
 
+class BatchAbandoned(Exception):
+    """The batch cannot commit: one of its units of work left without committing."""
+
+
 class BatchTransaction:
     """The sessions a batch opened (one per database, in practice one), committed together."""
 
     def __init__(self) -> None:
         self._sessions: dict[int, Session] = {}
+        self._abandoned = False
+
+    def abandon(self) -> None:
+        """A unit of work left without committing: its writes cannot be undone alone, so the
+        batch must not commit."""
+        self._abandoned = True
 
     def session(self, factory: sessionmaker[Session]) -> Session:
         """The batch's session on `factory`'s database, opened on first use."""
@@ -35,6 +46,8 @@ class BatchTransaction:
         return session
 
     def commit(self) -> None:
+        if self._abandoned:
+            raise BatchAbandoned("a unit of work of this batch left without committing")
         for session in self._sessions.values():
             database = session.get_bind().dialect.name
             with tracing.tracer().start_as_current_span(

@@ -151,7 +151,7 @@ def test_a_failing_event_rolls_its_batch_back_and_the_rest_apply_once_one_by_one
     assert dict(dead[0][2])["dlq.reason"] == b"handler_failed"
 
 
-def test_a_handler_leaving_without_commit_undoes_only_its_own_work(
+def test_a_handler_leaving_without_commit_has_its_work_undone_and_the_rest_applied_once(
     infra: Infra, database_url: str, sessions: sessionmaker[Session], new_topic: Any
 ) -> None:
     topic = new_topic("batchskip", partitions=1)
@@ -181,11 +181,53 @@ def test_a_handler_leaving_without_commit_undoes_only_its_own_work(
 
     applied = effects(database_url)
     assert undone not in applied
-    assert len({txid for _, txid in applied.values()}) < len(applied)
+    assert {m: count for m, (count, _) in applied.items()} == {m: 1 for m in members if m != undone}
     assert sorted(committed_hooks) == sorted(m for m in members if m != undone)
     with psycopg.connect(libpq_url(database_url)) as conn:
         claims = conn.execute("SELECT count(*) FROM inbox").fetchone()
     assert claims is not None and claims[0] == len(members) - 1
+
+
+def test_a_handler_that_swallows_its_unit_of_works_failure_does_not_commit_its_writes(
+    infra: Infra, database_url: str, sessions: sessionmaker[Session], new_topic: Any
+) -> None:
+    """No savepoint undoes a failed unit of work inside a batch: the batch must not commit its
+    writes even when the handler catches the error and goes on."""
+    topic = new_topic("batchswallow", partitions=1)
+    name = f"batchswallow{uuid.uuid4().hex[:8]}"
+    members = [uuid.uuid4() for _ in range(10)]
+    failing = members[4]
+
+    def handle(envelope: Envelope, event: MemberRegistered) -> None:
+        try:
+            with SqlUnitOfWork(sessions, TABLES, "/test") as uow:
+                if not uow.inbox.claim(name, envelope.id, envelope.type):
+                    return
+                txid = uow.session.execute(text("SELECT txid_current()")).scalar_one()
+                uow.session.execute(
+                    insert(EFFECTS).values(member_id=event.member_id, count=1, txid=txid)
+                )
+                if event.member_id == failing:
+                    raise ValueError("refused after writing")
+                uow.commit()
+        except ValueError:
+            pass  # swallowed: the claim and the effect above must not be committed
+
+    publish(infra.bootstrap, topic, members)
+    runner = ConsumerRunner(
+        name=name, bootstrap=infra.bootstrap, topics=[topic], routes={MemberRegistered.TYPE: handle}
+    )
+    run_until(runner, lambda: len(effects(database_url)) == len(members) - 1)
+    time.sleep(1)  # a wrongly committed effect would show by now
+
+    applied = effects(database_url)
+    assert failing not in applied
+    assert {m: count for m, (count, _) in applied.items()} == {
+        m: 1 for m in members if m != failing
+    }
+    with psycopg.connect(libpq_url(database_url)) as conn:
+        claimed = conn.execute("SELECT count(*) FROM inbox WHERE consumer = %s", (name,)).fetchone()
+    assert claimed is not None and claimed[0] == len(members) - 1
 
 
 def test_a_lone_event_is_handled_at_once_not_when_a_batch_would_be_full(

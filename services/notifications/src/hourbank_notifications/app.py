@@ -34,7 +34,13 @@ from faust.types import TP
 from faust.types.auth import CredentialsT
 from opentelemetry.trace import Span
 
-from hourbank_notifications.handlers import CONSUMER, Context, concerns_no_one, notify
+from hourbank_notifications.handlers import (
+    CONSUMER,
+    WORTH_PARSING,
+    Context,
+    concerns_no_one,
+    notify,
+)
 from hourbank_shared import saga_metrics, tracing
 from hourbank_shared.consumer import (
     TRANSIENT,
@@ -223,6 +229,10 @@ def faust_app(
         received: list[Received] = []
         alone: list[Any] = []  # their messages, for the one-by-one path
         for message in messages:
+            kind = _ce_type(message)
+            if kind is not None and kind not in WORTH_PARSING:
+                PROCESSED.labels(CONSUMER, kind, "ignored").inc()
+                continue
             try:
                 envelope, event = decode(message.value)
             except PoisonMessage as poison:
@@ -295,6 +305,14 @@ def credentials(security: KafkaSecurity) -> CredentialsT | None:
 def _headers(message: Any) -> list[tuple[str, bytes | None]]:
     headers = message.headers or []
     return list(headers.items() if isinstance(headers, dict) else headers)
+
+
+def _ce_type(message: Any) -> str | None:
+    """The record's `ce_type` header: its event type, known without parsing it."""
+    for name, value in _headers(message):
+        if name == "ce_type" and value:
+            return bytes(value).decode(errors="replace")
+    return None
 
 
 def _traceparent(message: Any) -> str | None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from uuid import UUID, uuid4
 
 from hourbank_notifications.adapters.repositories import CHANNELS, EMAIL
-from hourbank_notifications.domain.recipients import recipients
+from hourbank_notifications.domain.recipients import MAPPINGS, recipients
 from hourbank_notifications.unit_of_work import SqlUnitOfWork
 from hourbank_shared.clock import Clock
 from hourbank_shared.contracts.base import Event
@@ -39,6 +39,13 @@ class Context:
     uow: Callable[[], SqlUnitOfWork]
     clock: Clock
     email_enabled: bool = False
+
+
+_NOTICED: tuple[type[Event], ...] = (*MAPPINGS, *DIRECTORY_EVENTS, *TOLD_TO_ADMINS)
+WORTH_PARSING = frozenset(kind.TYPE for kind in _NOTICED)
+"""The event types that may concern someone: a record of any other type (escrow's, most of the
+ledger's, `request.submitted`) is dropped by its `ce_type` header, unparsed, as the other
+consumers skip the types they have no handler for."""
 
 
 def concerns_no_one(event: Event) -> bool:

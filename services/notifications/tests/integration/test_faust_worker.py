@@ -68,9 +68,10 @@ def group_of(topic: str) -> str:
     return f"notifications-test-{topic}"
 
 
-def produce(bootstrap: str, topic: str, key: str, value: bytes) -> None:
+def produce(bootstrap: str, topic: str, key: str, value: bytes, type_: str | None = None) -> None:
     producer = Producer({"bootstrap.servers": bootstrap})
-    producer.produce(topic, key=key.encode(), value=value)
+    headers = [("ce_type", type_.encode())] if type_ else None
+    producer.produce(topic, key=key.encode(), value=value, headers=headers)
     assert producer.flush(10) == 0
 
 
@@ -107,6 +108,9 @@ def test_the_worker_turns_an_event_into_a_notification_and_an_email_and_dead_let
     produce(infra.bootstrap, topic, str(story.provider), member.to_json())
     produce(infra.bootstrap, contacts_of(topic), str(story.provider), address.to_json())
     wait_handled(sessions, address.id)
+    # a type that concerns no one is dropped by its header, unparsed: not a dead letter
+    unread = f"an escrow event, not parsed {uuid.uuid4()}".encode()
+    produce(infra.bootstrap, topic, str(story.request_id), unread, type_="hourbank.escrow.held.v1")
     produce(infra.bootstrap, topic, str(story.request_id), poison)
     produce(infra.bootstrap, topic, str(story.request_id), envelope.to_json())
 
@@ -116,6 +120,7 @@ def test_the_worker_turns_an_event_into_a_notification_and_an_email_and_dead_let
 
     assert notified(sessions) == [(story.provider, "REQUEST_RECEIVED")], log.read_text()[-3000:]
     letters = read_all(infra.bootstrap, dlq_topic("notifications"), expected=1, timeout=30)
+    assert not [value for _, value, _ in letters if value == unread]
     ours = [dict(headers) for _, value, headers in letters if value == poison]
     assert len(ours) == 1
     assert ours[0]["dlq.reason"] == b"unparseable"

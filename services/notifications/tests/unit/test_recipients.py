@@ -137,3 +137,15 @@ def test_every_admin_hears_of_a_new_dispute_once_even_if_a_party() -> None:
 )
 def test_events_that_tell_nobody(event: Event) -> None:
     assert recipients(event, [ADMIN]) == []
+
+
+def test_only_types_that_may_concern_someone_are_parsed() -> None:
+    from hourbank_notifications.domain.recipients import MAPPINGS
+    from hourbank_notifications.handlers import DIRECTORY_EVENTS, TOLD_TO_ADMINS, WORTH_PARSING
+
+    noticed = {kind.TYPE for kind in (*MAPPINGS, *DIRECTORY_EVENTS, *TOLD_TO_ADMINS)}
+    assert noticed == WORTH_PARSING
+    assert "hourbank.request.awaiting_response.v1" in WORTH_PARSING
+    assert "hourbank.ledger.balance_changed.v1" in WORTH_PARSING
+    assert "hourbank.escrow.held.v1" not in WORTH_PARSING
+    assert "hourbank.request.submitted.v1" not in WORTH_PARSING
