@@ -151,6 +151,17 @@ def test_a_failing_event_rolls_its_batch_back_and_the_rest_apply_once_one_by_one
     assert dict(dead[0][2])["dlq.reason"] == b"handler_failed"
 
 
+def claimed_and_written(
+    uow: SqlUnitOfWork, name: str, envelope: Envelope, event: MemberRegistered
+) -> bool:
+    """Claims the event and writes its effect, not committing; False if claimed before."""
+    if not uow.inbox.claim(name, envelope.id, envelope.type):
+        return False
+    txid = uow.session.execute(text("SELECT txid_current()")).scalar_one()
+    uow.session.execute(insert(EFFECTS).values(member_id=event.member_id, count=1, txid=txid))
+    return True
+
+
 def test_a_handler_leaving_without_commit_has_its_work_undone_and_the_rest_applied_once(
     infra: Infra, database_url: str, sessions: sessionmaker[Session], new_topic: Any
 ) -> None:
@@ -162,12 +173,8 @@ def test_a_handler_leaving_without_commit_has_its_work_undone_and_the_rest_appli
 
     def handle(envelope: Envelope, event: MemberRegistered) -> None:
         with SqlUnitOfWork(sessions, TABLES, "/test") as uow:
-            if not uow.inbox.claim(name, envelope.id, envelope.type):
+            if not claimed_and_written(uow, name, envelope, event):
                 return
-            txid = uow.session.execute(text("SELECT txid_current()")).scalar_one()
-            uow.session.execute(
-                insert(EFFECTS).values(member_id=event.member_id, count=1, txid=txid)
-            )
             if event.member_id == undone:
                 return  # leaves without committing: its claim and effect are undone
             after_commit(uow.session, lambda: committed_hooks.append(event.member_id))
@@ -201,12 +208,8 @@ def test_a_handler_that_swallows_its_unit_of_works_failure_does_not_commit_its_w
     def handle(envelope: Envelope, event: MemberRegistered) -> None:
         try:
             with SqlUnitOfWork(sessions, TABLES, "/test") as uow:
-                if not uow.inbox.claim(name, envelope.id, envelope.type):
+                if not claimed_and_written(uow, name, envelope, event):
                     return
-                txid = uow.session.execute(text("SELECT txid_current()")).scalar_one()
-                uow.session.execute(
-                    insert(EFFECTS).values(member_id=event.member_id, count=1, txid=txid)
-                )
                 if event.member_id == failing:
                     raise ValueError("refused after writing")
                 uow.commit()
