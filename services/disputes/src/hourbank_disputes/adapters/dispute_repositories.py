@@ -48,8 +48,7 @@ def _upsert_projection() -> Any:
     ).returning(literal_column("xmax = 0"))
 
 
-# Statements built once, their values bound per call: building a statement and its cache key
-# costs more CPU than executing it (the upsert above, several times over).
+# Statements built once, their values bound per call (why: `hourbank_shared.db`).
 _UPSERT_PROJECTION = _upsert_projection()
 _PROJECTED = select(t.request_projection).where(
     t.request_projection.c.request_id == bindparam("request_id")

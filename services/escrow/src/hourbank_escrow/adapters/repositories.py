@@ -25,8 +25,7 @@ from hourbank_escrow.domain import (
 from hourbank_shared.contracts.enums import HoldStatus
 from hourbank_shared.db import save_versioned
 
-# Statements built once, their values bound per call: building a statement and its cache key
-# costs more CPU than executing it.
+# Statements built once, their values bound per call (why: `hourbank_shared.db`).
 _LOCK_ACCOUNTS = (
     select(t.accounts)
     .where(t.accounts.c.ref.in_(bindparam("refs", expanding=True)))

@@ -16,8 +16,7 @@ IN_APP = "in_app"
 EMAIL = "email"
 CHANNELS = (IN_APP, EMAIL)
 
-# Statements built once, their values bound per call: building a statement and its cache key
-# costs more CPU than executing it.
+# Statements built once, their values bound per call (why: `hourbank_shared.db`).
 _INSERT_NOTIFICATION = insert(t.notifications)
 _DISABLED = select(t.preferences.c.member_id, t.preferences.c.type, t.preferences.c.channel).where(
     t.preferences.c.member_id.in_(bindparam("member_ids", expanding=True)),
