@@ -162,6 +162,33 @@ def claimed_and_written(
     return True
 
 
+def consume_all_but_one(
+    infra: Infra,
+    database_url: str,
+    topic: str,
+    name: str,
+    members: list[uuid.UUID],
+    handle: Callable[[Envelope, MemberRegistered], None],
+) -> None:
+    """Publishes the members' registrations, then consumes them with `handle` until all but
+    one have their effect."""
+    publish(infra.bootstrap, topic, members)
+    runner = ConsumerRunner(
+        name=name, bootstrap=infra.bootstrap, topics=[topic], routes={MemberRegistered.TYPE: handle}
+    )
+    run_until(runner, lambda: len(effects(database_url)) == len(members) - 1)
+
+
+def assert_applied_once_but(database_url: str, members: list[uuid.UUID], left: uuid.UUID) -> None:
+    """Every member but `left` has its effect and its claim, once."""
+    applied = effects(database_url)
+    assert left not in applied
+    assert {m: count for m, (count, _) in applied.items()} == {m: 1 for m in members if m != left}
+    with psycopg.connect(libpq_url(database_url)) as conn:
+        claims = conn.execute("SELECT count(*) FROM inbox").fetchone()
+    assert claims is not None and claims[0] == len(members) - 1
+
+
 def test_a_handler_leaving_without_commit_has_its_work_undone_and_the_rest_applied_once(
     infra: Infra, database_url: str, sessions: sessionmaker[Session], new_topic: Any
 ) -> None:
@@ -180,19 +207,10 @@ def test_a_handler_leaving_without_commit_has_its_work_undone_and_the_rest_appli
             after_commit(uow.session, lambda: committed_hooks.append(event.member_id))
             uow.commit()
 
-    publish(infra.bootstrap, topic, members)
-    runner = ConsumerRunner(
-        name=name, bootstrap=infra.bootstrap, topics=[topic], routes={MemberRegistered.TYPE: handle}
-    )
-    run_until(runner, lambda: len(effects(database_url)) == len(members) - 1)
+    consume_all_but_one(infra, database_url, topic, name, members, handle)
 
-    applied = effects(database_url)
-    assert undone not in applied
-    assert {m: count for m, (count, _) in applied.items()} == {m: 1 for m in members if m != undone}
+    assert_applied_once_but(database_url, members, undone)
     assert sorted(committed_hooks) == sorted(m for m in members if m != undone)
-    with psycopg.connect(libpq_url(database_url)) as conn:
-        claims = conn.execute("SELECT count(*) FROM inbox").fetchone()
-    assert claims is not None and claims[0] == len(members) - 1
 
 
 def test_a_handler_that_swallows_its_unit_of_works_failure_does_not_commit_its_writes(
@@ -216,21 +234,10 @@ def test_a_handler_that_swallows_its_unit_of_works_failure_does_not_commit_its_w
         except ValueError:
             pass  # swallowed: the claim and the effect above must not be committed
 
-    publish(infra.bootstrap, topic, members)
-    runner = ConsumerRunner(
-        name=name, bootstrap=infra.bootstrap, topics=[topic], routes={MemberRegistered.TYPE: handle}
-    )
     # a batch that committed the swallowed writes would make it len(members): never n - 1
-    run_until(runner, lambda: len(effects(database_url)) == len(members) - 1)
+    consume_all_but_one(infra, database_url, topic, name, members, handle)
 
-    applied = effects(database_url)
-    assert failing not in applied
-    assert {m: count for m, (count, _) in applied.items()} == {
-        m: 1 for m in members if m != failing
-    }
-    with psycopg.connect(libpq_url(database_url)) as conn:
-        claimed = conn.execute("SELECT count(*) FROM inbox WHERE consumer = %s", (name,)).fetchone()
-    assert claimed is not None and claimed[0] == len(members) - 1
+    assert_applied_once_but(database_url, members, failing)
 
 
 def test_a_lone_event_is_handled_at_once_not_when_a_batch_would_be_full(
