@@ -7,7 +7,7 @@ after its last event; inbox claims, effects and outbox rows of all its events ar
 together, or, when anything fails, none of them is. The consumer then handles the same events
 again one by one, each in its own transaction as before, so a failure still belongs to one
 event (its retries, its dead letter). A unit of work that leaves without committing fails the
-batch the same way (`unit_of_work.LeftUncommitted`): without a savepoint per unit of work, its
+batch the same way (`BatchAbandoned`): without a savepoint per unit of work, its
 writes could not be undone alone. Work registered with `after_commit` runs at the batch's
 commit.
 """
@@ -23,7 +23,8 @@ from hourbank_shared import tracing
 
 
 class BatchAbandoned(Exception):
-    """The batch cannot commit: one of its units of work left without committing."""
+    """The batch cannot commit: one of its units of work left without committing (a
+    redelivered event's inbox claim, say). It rolls back and is handled one by one."""
 
 
 class BatchTransaction:

@@ -11,17 +11,12 @@ from sqlalchemy import Table
 from sqlalchemy.orm import Session, sessionmaker
 
 from hourbank_shared import tracing
-from hourbank_shared.batch import current_batch
+from hourbank_shared.batch import BatchAbandoned, current_batch
 from hourbank_shared.contracts.base import Event
 from hourbank_shared.envelope import Envelope
 from hourbank_shared.idempotency import IdempotentCommand, IdempotentRequest, SqlIdempotency
 from hourbank_shared.inbox import SqlInbox
 from hourbank_shared.outbox import SqlOutbox
-
-
-class LeftUncommitted(Exception):
-    """A unit of work in a consumer's batch ended without committing (a redelivered event's
-    inbox claim, say): the batch rolls back and is handled one by one."""
 
 
 class RecordsEvents(Protocol):
@@ -45,7 +40,7 @@ class SqlUnitOfWork:
     leaves the commit to the batch, which commits once for all. There is no savepoint per unit
     of work (a SAVEPOINT and its RELEASE cost the client about as much CPU as three other
     statements): a unit of work that leaves the batch without committing abandons it (and
-    raises `LeftUncommitted` if no error is on its way out already), so the batch rolls back and
+    raises `BatchAbandoned` if no error is on its way out already), so the batch rolls back and
     its events are handled one by one, each in a transaction of its own.
     """
 
@@ -89,7 +84,7 @@ class SqlUnitOfWork:
             # handler catches the error that ended it
             self._batch.abandon()
             if exc_type is None:
-                raise LeftUncommitted("a unit of work left its batch without committing")
+                raise BatchAbandoned("a unit of work left its batch without committing")
 
     def publish(
         self,

@@ -185,7 +185,7 @@ def faust_app(
             return
         # a CONSUMER span, child of the span that produced the event, as in every consumer
         delivery = Delivery(str(message.topic), message.partition, message.offset, app_id)
-        parent = envelope.traceparent or _traceparent(message)
+        parent = envelope.traceparent or _header(message, "traceparent")
         with consuming(envelope.type, str(envelope.id), parent, delivery) as span:
             started = time.perf_counter()
             if await attempts(message, envelope, event, span):
@@ -229,7 +229,7 @@ def faust_app(
         received: list[Received] = []
         alone: list[Any] = []  # their messages, for the one-by-one path
         for message in messages:
-            kind = _ce_type(message)
+            kind = _header(message, "ce_type")
             if kind is not None and kind not in WORTH_PARSING:
                 PROCESSED.labels(CONSUMER, kind, "ignored").inc()
                 continue
@@ -242,7 +242,7 @@ def faust_app(
                 PROCESSED.labels(CONSUMER, envelope.type, "ignored").inc()
                 continue
             delivery = Delivery(str(message.topic), message.partition, message.offset, app_id)
-            parent = envelope.traceparent or _traceparent(message)
+            parent = envelope.traceparent or _header(message, "traceparent")
             received.append(Received(delivery, envelope, event, parent, notify_with_context))
             alone.append(message)
         if len(received) > 1 and await asyncio.to_thread(handle_together, CONSUMER, received):
@@ -307,18 +307,11 @@ def _headers(message: Any) -> list[tuple[str, bytes | None]]:
     return list(headers.items() if isinstance(headers, dict) else headers)
 
 
-def _ce_type(message: Any) -> str | None:
-    """The record's `ce_type` header: its event type, known without parsing it."""
-    for name, value in _headers(message):
-        if name == "ce_type" and value:
-            return bytes(value).decode(errors="replace")
-    return None
-
-
-def _traceparent(message: Any) -> str | None:
-    """The record's `traceparent` header, for an envelope written without one."""
-    for name, value in _headers(message):
-        if name == "traceparent" and value:
+def _header(message: Any, name: str) -> str | None:
+    """The record's header `name`: `ce_type` tells its event type without parsing it, and
+    `traceparent` stands in for an envelope written without one."""
+    for key, value in _headers(message):
+        if key == name and value:
             return bytes(value).decode(errors="replace")
     return None
 
