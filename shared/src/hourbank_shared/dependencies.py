@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from datetime import datetime
+from functools import partial
 from typing import Annotated
 
 import anyio
@@ -10,6 +11,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from hourbank_shared.clock import Clock
+from hourbank_shared.db import end_read, read_only_sessions
 
 
 async def _sessions(request: Request) -> sessionmaker[Session]:
@@ -23,16 +25,21 @@ Sessions = Annotated[sessionmaker[Session], Depends(_sessions)]
 
 async def _read_session(sessions: Sessions) -> AsyncIterator[Session]:
     # Made on the event loop (it connects at its first query, in the route's thread) and
-    # closed in a worker thread (giving its connection back is I/O): one thread hop, where a
-    # sync dependency takes two (to open and to close) beside the route's own. The close
+    # ended in a worker thread (giving its connection back is I/O): one thread hop, where a
+    # sync dependency takes two (to open and to close) beside the route's own. The end
     # takes a thread outside the routes' limit, as FastAPI's own does for a sync dependency:
     # behind that limit it could wait for threads that wait for the connection it holds.
-    session = sessions()
+    session = read_only_sessions(sessions)()
+    succeeded = False
     try:
         yield session
+        succeeded = True
     finally:
         with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(session.close, limiter=anyio.CapacityLimiter(1))
+            await anyio.to_thread.run_sync(
+                partial(end_read, session, succeeded=succeeded),
+                limiter=anyio.CapacityLimiter(1),
+            )
 
 
 async def _now(request: Request) -> datetime:
@@ -41,5 +48,5 @@ async def _now(request: Request) -> datetime:
 
 
 ReadSession = Annotated[Session, Depends(_read_session)]
-"""A session for queries; nothing read through it is ever committed."""
+"""A session for queries, in a READ ONLY transaction (`hourbank_shared.db.read_only`)."""
 Now = Annotated[datetime, Depends(_now)]

@@ -32,6 +32,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, sessionmaker
 
 from hourbank_shared.contracts.base import Event
+from hourbank_shared.db import read_only
 from hourbank_shared.envelope import CONTENT_TYPE, Envelope
 
 NOTIFY_CHANNEL = "hourbank_outbox"
@@ -146,7 +147,7 @@ class SqlOutboxStore:
             .order_by(t.c.id)
             .limit(limit)
         )
-        with self._sessions() as session:
+        with read_only(self._sessions) as session:
             rows = session.execute(query).all()
         return [
             OutboxRecord(r.id, str(r.event_id), r.topic, r.key, r.payload.encode(), r.headers)

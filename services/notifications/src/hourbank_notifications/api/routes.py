@@ -29,6 +29,7 @@ from hourbank_notifications.api.schemas import (
 )
 from hourbank_notifications.api.stream import notification_events
 from hourbank_shared.auth import CurrentPrincipal
+from hourbank_shared.db import read_only
 from hourbank_shared.dependencies import Now, ReadSession, Sessions
 from hourbank_shared.pagination import Cursor, Limit, Page
 
@@ -102,7 +103,7 @@ def put_preferences(
 ) -> Preferences:
     """Turn channels on or off per notification type; the choices not named stay as they are."""
     set_preferences(sessions, principal.member_id, body.preferences, most)
-    with sessions() as session:
+    with read_only(sessions) as session:
         return preferences_of(session, principal.member_id)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from hourbank_notifications.api.queries import created_since
 from hourbank_notifications.api.schemas import NotificationView
+from hourbank_shared.db import read_only
 
 POLL_SECONDS = 0.25
 LATE_COMMIT = timedelta(seconds=5)
@@ -22,7 +23,7 @@ KEEPALIVE_SECONDS = 15.0
 def _since(
     sessions: sessionmaker[Session], member_id: UUID, at: datetime
 ) -> list[NotificationView]:
-    with sessions() as session:
+    with read_only(sessions) as session:
         return created_since(session, member_id, at)
 
 
