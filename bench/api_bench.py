@@ -14,8 +14,8 @@ an older commit's files copied there) run for run with this tree's, alternating 
 first: on a shared machine only such pairs of runs compare.
 
 A last, short pass starts the API under `count-statements`, which counts the statements,
-pool checkouts (each pings the server first: `pool_pre_ping`), commits and rollbacks of the
-process with SQLAlchemy event hooks.
+pool checkouts (one idle for more than 0.5 s pings the server first: `hourbank_shared.db`),
+commits and rollbacks of the process with SQLAlchemy event hooks.
 
 Needs PostgreSQL (`eval "$(infra/hb-infra env)"`). Example:
     uv run python bench/api_bench.py --pairs 300 --runs 3
