@@ -14,7 +14,7 @@ an older commit's files copied there) run for run with this tree's, alternating 
 first: on a shared machine only such pairs of runs compare.
 
 A last, short pass starts the API under `count-statements`, which counts the statements,
-pool checkouts (one idle for more than 0.5 s pings the server first: `hourbank_shared.db`),
+pool checkouts (one idle for more than 0.2 s pings the server first: `hourbank_shared.db`),
 commits and rollbacks of the process with SQLAlchemy event hooks.
 
 Needs PostgreSQL (`eval "$(infra/hb-infra env)"`). Example:
