@@ -113,7 +113,7 @@ def read_only_sessions(sessions: sessionmaker[Session]) -> sessionmaker[Session]
     return made
 
 
-def end_read(session: Session, *, succeeded: bool = True) -> None:
+def end_read(session: Session, *, succeeded: bool) -> None:
     """Ends a read-only session's transaction with COMMIT where it succeeded, then closes it.
 
     Why not ROLLBACK, as closing does: psycopg forgets every statement it prepared on the
