@@ -46,9 +46,13 @@ class RelayConfig:
     the table only when one arrives, or after this long without one (a safety net: nothing
     known loses a NOTIFY while the LISTEN connection lives). Waiting costs no query."""
     coalesce: float = 0.02
-    """While busy, a batch starts at least this long after the previous one began, so rows
-    written meanwhile share its Kafka transaction (each costs the broker a coordinator round
-    and a marker per partition). An idle relay publishes a new row at once."""
+    """While busy, a batch starts at least this long after the previous one began for each row
+    the previous one held (`spacing`), so rows written meanwhile share its Kafka transaction:
+    each transaction costs the broker a coordinator round and a marker per partition, and
+    wakes every consumer of its topics. An idle relay publishes a new row at once."""
+    coalesce_max: float = 0.1
+    """The longest spacing: how long a row written just after a batch began may wait for the
+    next one under load."""
     retention_seconds: float = 3600.0
     purge_every_seconds: float = 60.0
     kafka_timeout: float = 30.0
@@ -102,7 +106,19 @@ class Relay:
                 if published < self._config.batch_size:
                     self._wait_for_rows(listener, stop)
                     if published:
-                        stop.wait(max(0.0, self._config.coalesce - (time.monotonic() - began)))
+                        spacing = self.spacing(published)
+                        stop.wait(max(0.0, spacing - (time.monotonic() - began)))
+
+    def spacing(self, published: int) -> float:
+        """How long after a batch of `published` rows began the next may begin.
+
+        Rows arriving at λ per second fill the next batch with about λ × spacing rows. While
+        λ × `coalesce` stays below one row (2 lifecycles/s: the batches hold one row), the
+        spacing stays `coalesce`, and a row waits at most that long. Above it the batches
+        grow, and with them the spacing, up to `coalesce_max`: the Kafka transactions per
+        second level off however fast rows arrive, and so do the wake-ups of the consumers.
+        """
+        return min(self._config.coalesce_max, self._config.coalesce * published)
 
     def _wait_for_lock(self, listener: psycopg.Connection, stop: threading.Event) -> None:
         key = f"hourbank-relay:{self._config.name}"
