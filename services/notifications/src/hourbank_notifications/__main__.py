@@ -18,6 +18,7 @@ from hourbank_notifications.app import (
     Tick,
     faust_app,
     run_worker,
+    use_uvloop,
 )
 from hourbank_notifications.bootstrap import Notifications, bootstrap
 from hourbank_notifications.email.mailer import SmtpMailer
@@ -71,6 +72,7 @@ def worker(service: Notifications, args: argparse.Namespace) -> None:
     app_id = args.group or APP_ID
     heartbeat = Heartbeat(f"worker {app_id}", HEARTBEAT_WINDOW_SECONDS)
     serve(port, heartbeat)  # 0: any free port
+    use_uvloop()
     run_worker(worker_app(service, app_id, args.topic or TOPICS, heartbeat), settings.log_level)
 
 
@@ -123,6 +125,7 @@ def serve_all(service: Notifications, args: argparse.Namespace) -> None:
     for thread in threads:
         thread.start()
     try:
+        use_uvloop()
         app_id, topics = args.group or APP_ID, args.topic or TOPICS
         run_worker(worker_app(service, app_id, topics, worker_heartbeat), settings.log_level)
     finally:

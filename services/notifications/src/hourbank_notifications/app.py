@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import faust
+import mode.loop
 from faust.transport.drivers import aiokafka as aiokafka_driver
 from faust.types import TP
 from faust.types.auth import CredentialsT
@@ -324,6 +325,13 @@ async def sleep_beating(heartbeat: Heartbeat, seconds: float) -> None:
         heartbeat.beat()
         await asyncio.sleep(min(left, BEAT_WHILE_WAITING_SECONDS))
     heartbeat.beat()
+
+
+def use_uvloop() -> None:
+    """Make the worker's event loop uvloop's, as uvicorn makes the APIs': faust and aiokafka
+    spend much of the worker's CPU in the loop, which asyncio's runs in Python. Called before
+    anything makes a loop (before `faust_app`)."""
+    mode.loop.use("uvloop")
 
 
 def run_worker(app: faust.App, log_level: str = "INFO") -> None:
