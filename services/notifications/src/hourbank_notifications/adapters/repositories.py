@@ -4,8 +4,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Uuid, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.orm import Session
 
 from hourbank_notifications.adapters import tables as t
@@ -18,8 +18,10 @@ CHANNELS = (IN_APP, EMAIL)
 
 # Statements built once, their values bound per call (why: `hourbank_shared.db`).
 _INSERT_NOTIFICATION = insert(t.notifications)
+# `= ANY(array)`, not an expanding IN: one statement text for any number of recipients, so it
+# is neither rendered again per call nor prepared once per count.
 _DISABLED = select(t.preferences.c.member_id, t.preferences.c.type, t.preferences.c.channel).where(
-    t.preferences.c.member_id.in_(bindparam("member_ids", expanding=True)),
+    t.preferences.c.member_id == any_(bindparam("member_ids", type_=ARRAY(Uuid))),
     t.preferences.c.enabled.is_(False),
 )
 _INSERT_DELIVERY = insert(t.email_deliveries)
