@@ -22,9 +22,9 @@ VERIFIED_TOKENS_KEPT = 4096
 VERIFIED_FOR_SECONDS = 60.0
 """How long a verified token is taken at its word, never past its `exp`. A member's client
 sends the same token with every call, and checking its signature and claims again costs more
-CPU than the rest of a simple call's authorisation. It is shorter than the signing keys' own
-lifespan (`jwks.KEY_SET_LIFESPAN_SECONDS`), so a key the provider withdraws stops opening
-calls no later than it would without this."""
+CPU than the rest of a simple call's authorisation. A key the provider withdraws then stops
+opening calls at most this much later than the key set's refresh drops it
+(`jwks.KEY_SET_LIFESPAN_SECONDS`, 5 minutes): docs/security.md."""
 
 
 @dataclass(frozen=True)
