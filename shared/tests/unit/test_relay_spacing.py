@@ -14,7 +14,7 @@ def relay(**config: float) -> Relay:
 
 
 @pytest.mark.parametrize(
-    ("published", "seconds"), [(1, 0.02), (2, 0.04), (4, 0.08), (5, 0.1), (6, 0.1), (500, 0.1)]
+    ("published", "seconds"), [(1, 0.02), (2, 0.04), (5, 0.1), (10, 0.2), (11, 0.2), (500, 0.2)]
 )
 def test_the_spacing_grows_with_the_previous_batch_up_to_its_maximum(
     published: int, seconds: float

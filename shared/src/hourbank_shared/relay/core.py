@@ -50,7 +50,7 @@ class RelayConfig:
     the previous one held (`spacing`), so rows written meanwhile share its Kafka transaction:
     each transaction costs the broker a coordinator round and a marker per partition, and
     wakes every consumer of its topics. An idle relay publishes a new row at once."""
-    coalesce_max: float = 0.1
+    coalesce_max: float = 0.2
     """The longest spacing: how long a row written just after a batch began may wait for the
     next one under load."""
     retention_seconds: float = 3600.0
