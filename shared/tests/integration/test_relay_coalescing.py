@@ -39,20 +39,22 @@ def write_one_at_a_time(store: PgStore, topic: str, pause: float, events: int = 
         time.sleep(pause)
 
 
-def test_a_busy_relay_publishes_rows_written_meanwhile_in_one_transaction(
-    infra: Infra, database_url: str, new_topic
-) -> None:
-    topic = new_topic("relay-coalesce", partitions=1)
+def batches_while_writing(
+    infra: Infra, database_url: str, topic: str, events: int, pause: float, **spacing: float
+) -> tuple[float, float]:
+    """A relay with these spacing settings publishes `events` rows written one at a time,
+    `pause` apart, each once and in order: its Kafka transactions, and the seconds from the
+    first write until the outbox was drained."""
     store = PgStore(database_url)
     name = f"coalesce{uuid.uuid4().hex[:8]}"
-    config = RelayConfig(name, infra.bootstrap, libpq_url(database_url), coalesce=COALESCE)
+    config = RelayConfig(name, infra.bootstrap, libpq_url(database_url), **spacing)  # type: ignore[arg-type]
     relay = Relay(config, SqlOutboxStore(store.sessions, store.outbox_table))
     stop = threading.Event()
     thread = threading.Thread(target=relay.run, args=(stop,))
     thread.start()
     try:
         started = time.monotonic()
-        write_one_at_a_time(store, topic, pause=0.01)
+        write_one_at_a_time(store, topic, pause, events)
         wait_until_drained(store, 60)
         elapsed = time.monotonic() - started
     finally:
@@ -61,42 +63,33 @@ def test_a_busy_relay_publishes_rows_written_meanwhile_in_one_transaction(
         store.close()
     batches = REGISTRY.get_sample_value("hourbank_relay_batch_seconds_count", {"relay": name})
     assert batches is not None
+    assert_exactly_once_in_order(read_all(infra.bootstrap, topic, events, timeout=30), events)
+    return batches, elapsed
+
+
+def test_a_busy_relay_publishes_rows_written_meanwhile_in_one_transaction(
+    infra: Infra, database_url: str, new_topic
+) -> None:
+    topic = new_topic("relay-coalesce", partitions=1)
+    batches, elapsed = batches_while_writing(
+        infra, database_url, topic, EVENTS, pause=0.01, coalesce=COALESCE
+    )
     # A batch begins at least COALESCE after the previous one, unless an empty poll came
     # between them: at most two per COALESCE. Without coalescing it is about one per row.
     assert batches <= 2 * elapsed / COALESCE + 2, (batches, elapsed)
-    assert_exactly_once_in_order(read_all(infra.bootstrap, topic, EVENTS, timeout=30), EVENTS)
 
 
 def test_under_load_the_batches_space_out_up_to_coalesce_max(
     infra: Infra, database_url: str, new_topic
 ) -> None:
     topic = new_topic("relay-spacing", partitions=1)
-    store = PgStore(database_url)
-    name = f"spacing{uuid.uuid4().hex[:8]}"
-    config = RelayConfig(
-        name, infra.bootstrap, libpq_url(database_url), coalesce=0.02, coalesce_max=0.2
+    batches, elapsed = batches_while_writing(
+        infra, database_url, topic, 200, pause=0.002, coalesce=0.02, coalesce_max=0.2
     )
-    relay = Relay(config, SqlOutboxStore(store.sessions, store.outbox_table))
-    stop = threading.Event()
-    thread = threading.Thread(target=relay.run, args=(stop,))
-    thread.start()
-    events = 200
-    try:
-        started = time.monotonic()
-        write_one_at_a_time(store, topic, pause=0.002, events=events)
-        wait_until_drained(store, 60)
-        elapsed = time.monotonic() - started
-    finally:
-        stop.set()
-        thread.join(30)
-        store.close()
-    batches = REGISTRY.get_sample_value("hourbank_relay_batch_seconds_count", {"relay": name})
-    assert batches is not None
     # A fixed 20 ms would take about elapsed / 0.02 transactions. Growing with the batches,
     # the spacing reaches 0.2 s after a few: at most about two per 0.2 s, and the ramp.
     assert batches <= 2 * elapsed / 0.2 + 6, (batches, elapsed)
     assert batches < elapsed / 0.02 / 2, (batches, elapsed)
-    assert_exactly_once_in_order(read_all(infra.bootstrap, topic, events, timeout=30), events)
 
 
 class CountingStore(SqlOutboxStore):
