@@ -72,7 +72,6 @@ def worker(service: Notifications, args: argparse.Namespace) -> None:
     app_id = args.group or APP_ID
     heartbeat = Heartbeat(f"worker {app_id}", HEARTBEAT_WINDOW_SECONDS)
     serve(port, heartbeat)  # 0: any free port
-    use_uvloop()
     run_worker(worker_app(service, app_id, args.topic or TOPICS, heartbeat), settings.log_level)
 
 
@@ -80,7 +79,8 @@ def worker_app(
     service: Notifications, app_id: str, topics: Sequence[str], heartbeat: Heartbeat
 ) -> faust.App:
     """The faust app, once its dead-letter and replay topics exist (made as every consumer's
-    are: replicas, retention)."""
+    are: replicas, retention), on uvloop's event loop."""
+    use_uvloop()  # before anything makes a loop
     settings = service.settings
     create_missing_topics(
         settings.kafka_bootstrap_servers,
@@ -125,7 +125,6 @@ def serve_all(service: Notifications, args: argparse.Namespace) -> None:
     for thread in threads:
         thread.start()
     try:
-        use_uvloop()
         app_id, topics = args.group or APP_ID, args.topic or TOPICS
         run_worker(worker_app(service, app_id, topics, worker_heartbeat), settings.log_level)
     finally:
