@@ -4,11 +4,12 @@ The worker reads read_committed, like every other consumer: the relays publish i
 transactions, and a batch they abort (then publish again) must never reach `notify`.
 
 The worker commits its consumer offsets itself, every second, up to the last message `notify`
-handled; a redelivery after a crash or rebalance is a no-op thanks to the inbox. Faust's own
-ack tracking is off for these topics: it treats every offset it did not deliver as a gap to
-fill, and the transaction marker the relays leave after each batch is such an offset. Its
-committed offsets then crept forward a run of messages per partition per commit, tens of
-thousands of records behind under load, and a restarted worker re-read all of them.
+handled; what a commit that failed left is committed on a later round (`HandledOffsets`). A
+redelivery after a crash or rebalance is a no-op thanks to the inbox. Faust's own ack tracking
+is off for these topics: it treats every offset it did not deliver as a gap to fill, and the
+transaction marker the relays leave after each batch is such an offset. Its committed offsets
+then crept forward a run of messages per partition per commit, tens of thousands of records
+behind under load, and a restarted worker re-read all of them.
 
 The agent takes what arrived within `BATCH_WITHIN` and notifies it in one database transaction
 (`hourbank_shared.consumer.handle_together`, as every other consumer batches); events that
@@ -110,6 +111,44 @@ class ReadCommittedConsumer(aiokafka_driver.Consumer):
     async def commit_offsets(self, offsets: Mapping[TP, int]) -> bool:
         """Commit the next offset to read per partition; partitions no longer ours are skipped."""
         return bool(await self._thread.commit(offsets))
+
+
+class HandledOffsets:
+    """Per partition, the next offset to read after what `notify` handled, until committed.
+
+    A commit that fails (the broker restarting, the group rebalancing) puts its offsets back
+    for the next round. Dropping them left a partition whose last records arrived just before
+    the failure one record short of its end for as long as nothing more arrived on it: its
+    consumer lag never reached zero, and a restarted worker read those records again.
+    """
+
+    def __init__(self) -> None:
+        self._next: dict[Any, int] = {}
+
+    def mark(self, tp: Any, offset: int) -> None:
+        """The record at `offset` was handled. The highest offset wins: after a rebalance the
+        partition may be read again from an older committed offset."""
+        self._next[tp] = max(offset + 1, self._next.get(tp, 0))
+
+    def pending(self) -> dict[Any, int]:
+        return dict(self._next)
+
+    async def commit(self, commit: Callable[[Mapping[Any, int]], Awaitable[bool]]) -> bool:
+        """Commit what is pending with `commit`; on failure (False or an exception) keep it,
+        merged with what was handled meanwhile. A partition no longer assigned is skipped by
+        `commit` (faust's), which then succeeds: its new owner reads from the committed
+        offset."""
+        if not self._next:
+            return True
+        offsets, self._next = self._next, {}
+        committed = False
+        try:
+            committed = await commit(offsets)
+        finally:
+            if not committed:
+                for tp, offset in offsets.items():
+                    self._next[tp] = max(offset, self._next.get(tp, 0))
+        return committed
 
 
 class ReadCommittedTransport(aiokafka_driver.Transport):
@@ -254,7 +293,7 @@ def faust_app(
     def notify_with_context(envelope: Envelope, event: Event) -> None:
         notify(ctx, envelope, event)
 
-    handled: dict[Any, int] = {}  # partition → the next offset to read
+    handled = HandledOffsets()
 
     @app.agent(source)
     async def notifications(stream: Any) -> None:
@@ -266,16 +305,13 @@ def faust_app(
             finally:
                 in_flight.clear()
             for message in messages:
-                handled[message.tp] = message.offset + 1
+                handled.mark(message.tp, message.offset)
 
     async def commit_handled() -> None:
-        if handled:
-            offsets = dict(handled)
-            handled.clear()
-            # not faust's commit(): that one commits what its ack tracking (off here) acked
-            consumer = app.consumer
-            assert isinstance(consumer, ReadCommittedConsumer)
-            await consumer.commit_offsets(offsets)
+        # not faust's commit(): that one commits what its ack tracking (off here) acked
+        consumer = app.consumer
+        assert isinstance(consumer, ReadCommittedConsumer)
+        await handled.commit(consumer.commit_offsets)
 
     app.timer(COMMIT_EVERY)(commit_handled)
 
