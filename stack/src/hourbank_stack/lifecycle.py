@@ -101,6 +101,14 @@ class Outcome:
         return not self.error and self.status == self.expected
 
 
+@dataclass(frozen=True)
+class Known:
+    """An answer's body and its ETag (None: the answer named none)."""
+
+    body: Any
+    etag: str | None
+
+
 class Api:
     """The gateway, with retries that keep an action's effect single."""
 
@@ -140,11 +148,19 @@ class Api:
     async def call(
         self, who: Member, method: str, path: str, body: Any = None, *, keyed: bool = True
     ) -> Any:
+        return (await self.answered(who, method, path, body, keyed=keyed)).body
+
+    async def answered(
+        self, who: Member, method: str, path: str, body: Any = None, *, keyed: bool = True
+    ) -> "Known":
+        """`call`, with the answer's ETag: an action's answer names the request's, so the
+        client may wait for its next change without reading it first (`status`)."""
         headers = who.headers
         if method == "POST" and keyed:
             headers = {**headers, "Idempotency-Key": str(uuid.uuid4())}
         answer = await self._exchange(method, path, body, headers)
-        return json.loads(answer.content) if answer.content else None
+        content = json.loads(answer.content) if answer.content else None
+        return Known(content, answer.headers.get("ETag"))
 
     async def _exchange(
         self, method: str, path: str, body: Any, headers: dict[str, str]
@@ -207,18 +223,25 @@ class Api:
     STATUS_WAIT_SECONDS = 5
     """How long a status read asks the API to hold its answer for a change (`Prefer: wait`)."""
 
-    async def status(self, who: Member, request_id: str, wanted: set[str]) -> str:
+    async def status(
+        self, who: Member, request_id: str, wanted: set[str], known: "Known | None" = None
+    ) -> str:
         """Read the request until its status is one of `wanted`, for as long as the client's
         patience lasts. After the first read, each read names the last `ETag`
         (`If-None-Match`) and asks the API to hold its answer until the request changes
         (`Prefer: wait`): a change arrives as it happens, and the API answers once per change,
         not once per poll. Where the API does not wait (no ETag, the preference not applied),
-        the next read follows a pause: 20 ms, growing to 200 ms."""
+        the next read follows a pause: 20 ms, growing to 200 ms. `known`: the request as the
+        client's last action on it answered, with its ETag; the first read then waits on it."""
         path = f"/v1/requests/{request_id}"
         deadline = time.monotonic() + self.patience
         pause = 0.02
         request: dict[str, Any] = {}
         etag: str | None = None
+        if known is not None and isinstance(known.body, dict):
+            request, etag = known.body, known.etag
+            if request.get("status") in wanted:
+                return str(request["status"])
         while True:
             asked = etag
             changed, etag, waited = await self._read_request(who, path, asked)
@@ -350,21 +373,22 @@ async def lifecycle(
         body = {"offering_id": pair.offering_id, "hours": hours, "message": "load"}
         t = time.monotonic()
         try:
-            request = await api.call(req, "POST", "/v1/requests", body)
+            submitted = await api.answered(req, "POST", "/v1/requests", body)
         except Shed as shed:
             # not retried (the load generator's open loop moves on), or refused for the whole
             # patience of a client that retries
             outcome.refused_for = shed.retry_after
             return outcome
-        rid = outcome.request_id = request["id"]
-        if await api.status(req, rid, {"AWAITING_RESPONSE", "EXPIRED"}) == "EXPIRED":
+        rid = outcome.request_id = submitted.body["id"]
+        awaiting = {"AWAITING_RESPONSE", "EXPIRED"}
+        if await api.status(req, rid, awaiting, submitted) == "EXPIRED":
             outcome.status, outcome.unanswered = "EXPIRED", True
             return outcome
         outcome.timings[SUBMIT] = time.monotonic() - t
 
-        async def act(who: Member, action: str, payload: Any = None) -> Any:
+        async def act(who: Member, action: str, payload: Any = None) -> Known | None:
             try:
-                return await api.call(who, "POST", f"/v1/requests/{rid}/{action}", payload)
+                return await api.answered(who, "POST", f"/v1/requests/{rid}/{action}", payload)
             except Refused as refused:
                 # A confirmation the deadline worker made first (auto-confirm) is not an error.
                 status = (await api.call(who, "GET", f"/v1/requests/{rid}"))["status"]
@@ -373,27 +397,28 @@ async def lifecycle(
                 return None
 
         if kind == "declined":
-            await act(prov, "decline")
-            outcome.status = await api.status(req, rid, {"REJECTED"})
+            declined = await act(prov, "decline")
+            outcome.status = await api.status(req, rid, {"REJECTED"}, declined)
             return outcome
         if kind == "cancelled":
-            await act(req, "cancel")
-            outcome.status = await api.status(req, rid, {"CANCELLED"})
+            cancelled = await act(req, "cancel")
+            outcome.status = await api.status(req, rid, {"CANCELLED"}, cancelled)
             return outcome
         t = time.monotonic()
         await act(prov, "accept")
         outcome.timings[ACCEPT] = time.monotonic() - t
         await act(prov, "start")
-        await act(req, "confirm-start")
+        started = await act(req, "confirm-start")
         if kind == "disputed":
             assert admin is not None, "a disputed lifecycle needs an admin to settle it"
-            outcome.status = await _disputed(api, pair, rid, admin, str(Decimal(hours) / 2))
+            half = str(Decimal(hours) / 2)
+            outcome.status = await _disputed(api, pair, rid, admin, half, started)
             return outcome
         actual = hours if kind == "paid" else str(Decimal(hours) / 2)
         await act(prov, "complete", {"actual_hours": actual})
         t = time.monotonic()
-        await act(req, "confirm-completion")
-        outcome.status = await api.status(req, rid, {"PAID"})
+        confirmed = await act(req, "confirm-completion")
+        outcome.status = await api.status(req, rid, {"PAID"}, confirmed)
         outcome.timings[PAID] = time.monotonic() - t
         pair.expected_delta += Decimal(actual)
     except (Refused, TimeoutError, aiohttp.ClientError) as failure:
@@ -403,9 +428,11 @@ async def lifecycle(
     return outcome
 
 
-async def _disputed(api: Api, pair: Pair, rid: str, admin: Member, provider_hours: str) -> str:
+async def _disputed(
+    api: Api, pair: Pair, rid: str, admin: Member, provider_hours: str, started: Known | None
+) -> str:
     """The requester disputes the request in progress; the admin assigns and splits it."""
-    await api.status(pair.requester, rid, {"IN_PROGRESS"})
+    await api.status(pair.requester, rid, {"IN_PROGRESS"}, started)
     body = {"request_id": rid, "type": "SERVICE_QUALITY", "description": "load"}
     # accepted PENDING while the disputes service has not seen the request yet
     dispute = await api.call(pair.requester, "POST", "/v1/disputes", body)

@@ -8,7 +8,7 @@ import time
 
 from aiohttp import web
 
-from hourbank_stack.lifecycle import Api
+from hourbank_stack.lifecycle import Api, Known
 
 from .answering import answering
 
@@ -38,7 +38,7 @@ def unavailable() -> web.Response:
 
 
 async def asked_for(
-    answers: list[web.Response], wanted: set[str]
+    answers: list[web.Response], wanted: set[str], known: Known | None = None
 ) -> tuple[str, list[dict[str, str]]]:
     """`Api.status` against a server answering each GET with the next of `answers`: the status
     it returned and the conditional headers of each GET."""
@@ -52,7 +52,7 @@ async def asked_for(
     async with answering(answer) as base_url:
         api = Api(base_url, SECRET, patience=5)
         try:
-            status = await api.status(api.member(), "r-1", wanted)
+            status = await api.status(api.member(), "r-1", wanted, known)
         finally:
             await api.close()
     assert answers == [], "the client stopped before the status it wanted"
@@ -92,3 +92,29 @@ def test_without_an_etag_status_polls_with_a_pause_as_before() -> None:
     assert status == "ACCEPTED"
     assert asked == [{}, {}, {}]
     assert time.monotonic() - began >= 0.02 + 0.03  # 20 ms, then 30 ms
+
+
+def test_an_actions_answer_with_its_etag_spares_the_first_read() -> None:
+    """The action answered the request with its ETag: the first GET already waits on it."""
+    answers = [unchanged('"4"'), request("PAID", '"5"')]
+    known = Known({"id": "r-1", "status": "COMPLETED"}, '"4"')
+
+    status, asked = asyncio.run(asked_for(answers, {"PAID"}, known))
+
+    waiting = {"If-None-Match": '"4"', "Prefer": "wait=5"}
+    assert (status, asked) == ("PAID", [waiting, waiting])
+
+
+def test_an_actions_answer_already_in_a_wanted_status_needs_no_read() -> None:
+    known = Known({"id": "r-1", "status": "IN_PROGRESS"}, '"3"')
+    assert asyncio.run(asked_for([], {"IN_PROGRESS"}, known)) == ("IN_PROGRESS", [])
+
+
+def test_an_answer_without_an_etag_falls_back_to_a_first_plain_read() -> None:
+    """A replayed answer names no ETag: the client reads the request first, as before."""
+    answers = [request("COMPLETED", '"4"', waited=False), request("PAID", '"5"')]
+    known = Known({"id": "r-1", "status": "COMPLETED"}, None)
+
+    status, asked = asyncio.run(asked_for(answers, {"PAID"}, known))
+
+    assert (status, asked) == ("PAID", [{}, {"If-None-Match": '"4"', "Prefer": "wait=5"}])

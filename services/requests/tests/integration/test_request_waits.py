@@ -90,6 +90,51 @@ def test_the_etag_names_the_version_and_if_none_match_gets_304(bank: Bank) -> No
     assert read(bank, provider, request_id, changed.headers["ETag"]).status_code == 304
 
 
+def test_an_actions_answer_names_the_etag_a_read_would_and_a_wait_can_start_from_it(
+    bank: Bank, pool: ThreadPoolExecutor
+) -> None:
+    requester, provider = bank.member(), bank.member()
+    submitted = bank.submit(requester, bank.offering(provider))
+    request_id = submitted.json()["id"]
+    etag = submitted.headers["ETag"]
+    unchanged = read(bank, requester, request_id, etag)
+
+    # no read before the wait: the submission's ETag is the one to wait on
+    answer = pool.submit(read, bank, requester, request_id, etag, 10)
+    parked(bank, answer)
+    bank.escrow_holds(request_id)
+    held = answer.result(timeout=15)
+    accepted = bank.act(provider, request_id, "accept")
+
+    assert submitted.status_code == 201
+    assert submitted.headers["Content-Location"] == f"/v1/requests/{request_id}"
+    assert unchanged.status_code == 304
+    assert held.status_code == 200
+    assert held.json()["status"] == "AWAITING_RESPONSE"
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.headers["Content-Location"] == f"/v1/requests/{request_id}"
+    assert accepted.headers["ETag"] not in (etag, held.headers["ETag"])
+    assert read(bank, requester, request_id, accepted.headers["ETag"]).status_code == 304
+    assert read(bank, requester, request_id).json() == accepted.json()
+
+
+def test_a_replayed_answer_names_no_etag(bank: Bank) -> None:
+    """The answer to a repeated Idempotency-Key is the first one, not the request as it is
+    now: it names no ETag, and a client reads the request to wait on it."""
+    requester, provider = bank.member(), bank.member()
+    request_id = bank.awaiting(requester, bank.offering(provider))
+    key = {**auth(provider), "Idempotency-Key": "accept-once"}
+    path = f"/v1/requests/{request_id}/accept"
+    first = bank.client.post(path, headers=key)
+    again = bank.client.post(path, headers=key)
+
+    assert first.status_code == again.status_code == 200
+    assert "ETag" in first.headers
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert "ETag" not in again.headers
+    assert "Content-Location" not in again.headers
+
+
 def test_a_wait_answers_as_soon_as_escrows_answer_changes_the_request(
     bank: Bank, pool: ThreadPoolExecutor
 ) -> None:

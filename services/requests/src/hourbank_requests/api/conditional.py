@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
+from uuid import UUID
 
 from anyio import to_thread
 from fastapi import Request, Response
@@ -77,6 +78,18 @@ def matches(if_none_match: str | None, etag: str) -> bool:
         return False
     tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
     return "*" in tags or etag in tags
+
+
+def written(response: Response, request_id: UUID, version: int | None) -> Response:
+    """An action's answer names the request's ETag, as a read of it would now: the client
+    may wait for the next change with it (`If-None-Match` and `Prefer: wait`) without a read
+    first. `Content-Location` says the body is the request's representation (RFC 9110 §8.7),
+    which is what the ETag is of. A replayed answer (`Idempotency-Key`: `version` None) is
+    not the request as it is now, and names none."""
+    if version is not None:
+        response.headers["ETag"] = etag_of(version)
+        response.headers["Content-Location"] = f"/v1/requests/{request_id}"
+    return response
 
 
 def wait_preferred(prefer: str | None) -> int:

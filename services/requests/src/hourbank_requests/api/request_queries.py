@@ -50,11 +50,6 @@ def requests_of(
     return page_of(rows, limit, _view, _position)
 
 
-def request_view(session: Session, request_id: UUID, caller: Caller) -> RequestView:
-    """The request as stored, or as changed so far in the session's transaction."""
-    return _visible_view(_row(session, request_id), caller)
-
-
 def versioned_view(session: Session, request_id: UUID, caller: Caller) -> tuple[RequestView, int]:
     """The request as stored, and the version of its row: every write of the row changes the
     version, and the view is made from the row alone, the same for every caller who sees it."""
@@ -62,13 +57,13 @@ def versioned_view(session: Session, request_id: UUID, caller: Caller) -> tuple[
     return _visible_view(row, caller), int(row.version)
 
 
-def written_view(uow: SqlUnitOfWork, request_id: UUID, caller: Caller) -> RequestView:
-    """The request as the unit of work's command left it: the row its write returned, else
-    (a command that wrote none) read again."""
+def written_view(uow: SqlUnitOfWork, request_id: UUID, caller: Caller) -> tuple[RequestView, int]:
+    """The request as the unit of work's command left it, and its row's version: the row its
+    write returned, else (a command that wrote none) read again."""
     row = uow.requests.written(request_id)
     if row is None:
-        return request_view(uow.session, request_id, caller)
-    return _visible_view(row, caller)
+        row = _row(uow.session, request_id)
+    return _visible_view(row, caller), int(row.version)
 
 
 def history(session: Session, request_id: UUID, caller: Caller) -> list[HistoryView]:

@@ -111,14 +111,23 @@ def submit(
     if (refusal := gate.check()) is not None:
         return shedding.refused(refusal, request)
 
+    version: int | None = None
+    request_id: UUID | None = None
+
     def submit_it(uow: SqlUnitOfWork) -> tuple[int, BaseModel]:
+        nonlocal version, request_id
         submitted = submit_request(
             ctx, uow, caller.member_id, body.offering_id, body.hours, body.message
         )
-        return 201, written_view(uow, submitted.id, caller)
+        request_id = submitted.id
+        view, version = written_view(uow, submitted.id, caller)
+        return 201, view
 
     with losing_unique_race(ONE_OPEN, _second_open_request):  # the commit may lose the race
-        return run_once(uow, idempotency, submit_it)
+        response = run_once(uow, idempotency, submit_it)
+    if request_id is None:  # replayed
+        return response
+    return conditional.written(response, request_id, version)
 
 
 @router.get("")
@@ -205,12 +214,17 @@ class Action:
         return self.handle(lambda uow: act_on_request(uow, self.request_id, command))
 
     def handle(self, handler: Callable[[SqlUnitOfWork], ServiceRequest]) -> Response:
+        """The request as the command left it, with its ETag (`conditional.written`)."""
+        version: int | None = None
 
         def handled(uow: SqlUnitOfWork) -> tuple[int, BaseModel]:
+            nonlocal version
             handler(uow)
-            return 200, written_view(uow, self.request_id, self.caller)
+            view, version = written_view(uow, self.request_id, self.caller)
+            return 200, view
 
-        return run_once(self.uow, self.idempotency, handled)
+        response = run_once(self.uow, self.idempotency, handled)
+        return conditional.written(response, self.request_id, version)
 
 
 async def _action(
