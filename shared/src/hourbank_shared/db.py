@@ -140,6 +140,31 @@ def read_only(sessions: sessionmaker[Session]) -> Iterator[Session]:
         end_read(session, succeeded=succeeded)
 
 
+_single_read_factories: "WeakKeyDictionary[sessionmaker[Session], sessionmaker[Session]]" = (
+    WeakKeyDictionary()
+)
+
+
+@contextmanager
+def single_read(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for one read statement, in autocommit: the statement is a transaction of its
+    own, with its own snapshot, and neither BEGIN nor COMMIT goes to the database (two round
+    trips of the three a `read_only` session of one statement takes). For code that runs one
+    SELECT; reads that must see one snapshot across statements use `read_only`. Nothing rolls
+    back, so psycopg keeps its prepared statements (see `end_read`)."""
+    made = _single_read_factories.get(sessions)
+    if made is None:
+        bind = sessions.kw["bind"]
+        options = {k: v for k, v in sessions.kw.items() if k != "bind"}
+        made = sessionmaker(bind.execution_options(isolation_level="AUTOCOMMIT"), **options)
+        _single_read_factories[sessions] = made
+    session = made()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
 class ConcurrentUpdate(Exception):
     """A row changed (or appeared) since it was loaded: the unit of work must be retried."""
 

@@ -32,7 +32,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, sessionmaker
 
 from hourbank_shared.contracts.base import Event
-from hourbank_shared.db import read_only
+from hourbank_shared.db import single_read
 from hourbank_shared.envelope import CONTENT_TYPE, Envelope
 
 NOTIFY_CHANNEL = "hourbank_outbox"
@@ -147,7 +147,7 @@ class SqlOutboxStore:
             .order_by(t.c.id)
             .limit(limit)
         )
-        with read_only(self._sessions) as session:
+        with single_read(self._sessions) as session:
             rows = session.execute(query).all()
         return [
             OutboxRecord(r.id, str(r.event_id), r.topic, r.key, r.payload.encode(), r.headers)

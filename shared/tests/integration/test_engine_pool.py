@@ -11,7 +11,7 @@ from sqlalchemy.exc import InternalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hourbank_shared import db
-from hourbank_shared.db import make_engine, read_only, session_factory
+from hourbank_shared.db import make_engine, read_only, session_factory, single_read
 
 pytestmark = pytest.mark.integration
 
@@ -97,3 +97,36 @@ def test_a_session_that_rolls_back_loses_them_which_is_why_reads_commit(engine: 
             session.execute(A_QUERY, {"name": "pg_class"}).scalar_one()
     with read_only(sessions) as session:
         assert session.execute(PREPARED_HERE).scalar_one() == 0
+
+
+def test_a_single_read_runs_outside_a_transaction_and_the_next_session_is_transactional_again(
+    engine: Engine,
+) -> None:
+    sessions = session_factory(engine)
+    in_transaction = text("SELECT now() = statement_timestamp()")  # false inside BEGIN … COMMIT
+    with single_read(sessions) as session:
+        session.execute(text("SELECT pg_sleep(0.01)"))
+        alone = session.execute(in_transaction).scalar_one()
+    with sessions() as session:  # the same pooled connection, back to transactions
+        session.execute(text("SELECT pg_sleep(0.01)"))
+        inside = session.execute(in_transaction).scalar_one()
+        session.execute(text("CREATE TEMP TABLE single_read_probe (id int)"))
+        session.rollback()
+        session.execute(text("SELECT 1"))
+        assert (
+            session.execute(
+                text("SELECT count(*) FROM pg_class WHERE relname = 'single_read_probe'")
+            ).scalar_one()
+            == 0
+        )  # rolled back: it was a transaction
+
+    assert (alone, inside) == (True, False)
+
+
+def test_statements_stay_prepared_across_single_reads(engine: Engine) -> None:
+    sessions = session_factory(engine)
+    for _ in range(8):  # past psycopg's prepare threshold (5 executions)
+        with single_read(sessions) as session:
+            session.execute(A_QUERY, {"name": "pg_class"}).scalar_one()
+    with single_read(sessions) as session:
+        assert session.execute(PREPARED_HERE).scalar_one() >= 1

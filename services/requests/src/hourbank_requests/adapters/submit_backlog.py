@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from hourbank_requests.adapters import tables as t
 from hourbank_requests.load_shedding import BacklogReading
 from hourbank_shared.contracts.enums import RequestStatus
-from hourbank_shared.db import read_only
+from hourbank_shared.db import single_read
 
 
 class SqlSubmitBacklog:
@@ -26,6 +26,6 @@ class SqlSubmitBacklog:
         query = select(func.now(), func.count(), still_waiting).where(
             c.status == str(RequestStatus.INITIATED)
         )
-        with read_only(self._sessions) as session:
+        with single_read(self._sessions) as session:
             at, waiting, waiting_since_previous = session.execute(query).one()
         return BacklogReading(at, waiting, waiting_since_previous)

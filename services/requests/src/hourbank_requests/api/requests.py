@@ -41,7 +41,7 @@ from hourbank_shared.auth import AdminPrincipal, CurrentPrincipal
 from hourbank_shared.clock import BusinessTime
 from hourbank_shared.commands import run_once
 from hourbank_shared.contracts.enums import RequestStatus
-from hourbank_shared.db import losing_unique_race, read_only
+from hourbank_shared.db import losing_unique_race, single_read
 from hourbank_shared.idempotency import IdempotencyKey, IdempotentRequest
 from hourbank_shared.pagination import Cursor, Limit, Page
 
@@ -180,7 +180,7 @@ async def get_request(
     def read() -> tuple[RequestView, int]:
         # What every client reads while the saga moves: the session opens and closes in this
         # one thread hop.
-        with read_only(sessions) as session:
+        with single_read(sessions) as session:
             return versioned_view(session, request_id, caller)
 
     wait = conditional.wait_preferred(prefer) if if_none_match else 0
