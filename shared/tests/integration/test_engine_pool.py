@@ -3,7 +3,8 @@ before use (so the pool survives a database restart), one just used is not; and 
 sessions end with COMMIT, so the statements psycopg prepared on a connection stay prepared."""
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 
 import pytest
 from sqlalchemy import Engine, text
@@ -81,12 +82,15 @@ def test_a_read_only_session_refuses_a_write_and_leaves_nothing_behind(engine: E
         assert session.execute(text("SHOW transaction_read_only")).scalar() == "off"
 
 
-def test_statements_stay_prepared_across_read_only_sessions(engine: Engine) -> None:
+@pytest.mark.parametrize("reading", [read_only, single_read], ids=["read_only", "single_read"])
+def test_statements_stay_prepared_across_reads(
+    engine: Engine, reading: Callable[[sessionmaker[Session]], AbstractContextManager[Session]]
+) -> None:
     sessions = session_factory(engine)
     for _ in range(8):  # past psycopg's prepare threshold (5 executions)
-        with read_only(sessions) as session:
+        with reading(sessions) as session:
             session.execute(A_QUERY, {"name": "pg_class"}).scalar_one()
-    with read_only(sessions) as session:
+    with reading(sessions) as session:
         assert session.execute(PREPARED_HERE).scalar_one() >= 1
 
 
@@ -121,12 +125,3 @@ def test_a_single_read_runs_outside_a_transaction_and_the_next_session_is_transa
         )  # rolled back: it was a transaction
 
     assert (alone, inside) == (True, False)
-
-
-def test_statements_stay_prepared_across_single_reads(engine: Engine) -> None:
-    sessions = session_factory(engine)
-    for _ in range(8):  # past psycopg's prepare threshold (5 executions)
-        with single_read(sessions) as session:
-            session.execute(A_QUERY, {"name": "pg_class"}).scalar_one()
-    with single_read(sessions) as session:
-        assert session.execute(PREPARED_HERE).scalar_one() >= 1
