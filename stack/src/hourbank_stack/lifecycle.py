@@ -152,7 +152,7 @@ class Api:
 
     async def answered(
         self, who: Member, method: str, path: str, body: Any = None, *, keyed: bool = True
-    ) -> "Known":
+    ) -> Known:
         """`call`, with the answer's ETag: an action's answer names the request's, so the
         client may wait for its next change without reading it first (`status`)."""
         headers = who.headers
@@ -224,7 +224,7 @@ class Api:
     """How long a status read asks the API to hold its answer for a change (`Prefer: wait`)."""
 
     async def status(
-        self, who: Member, request_id: str, wanted: set[str], known: "Known | None" = None
+        self, who: Member, request_id: str, wanted: set[str], known: Known | None = None
     ) -> str:
         """Read the request until its status is one of `wanted`, for as long as the client's
         patience lasts. After the first read, each read names the last `ETag`

@@ -111,23 +111,20 @@ def submit(
     if (refusal := gate.check()) is not None:
         return shedding.refused(refusal, request)
 
-    version: int | None = None
-    request_id: UUID | None = None
+    written: tuple[UUID, int] | None = None  # the request and its version; None: replayed
 
     def submit_it(uow: SqlUnitOfWork) -> tuple[int, BaseModel]:
-        nonlocal version, request_id
+        nonlocal written
         submitted = submit_request(
             ctx, uow, caller.member_id, body.offering_id, body.hours, body.message
         )
-        request_id = submitted.id
         view, version = written_view(uow, submitted.id, caller)
+        written = (submitted.id, version)
         return 201, view
 
     with losing_unique_race(ONE_OPEN, _second_open_request):  # the commit may lose the race
         response = run_once(uow, idempotency, submit_it)
-    if request_id is None:  # replayed
-        return response
-    return conditional.written(response, request_id, version)
+    return response if written is None else conditional.written(response, *written)
 
 
 @router.get("")
