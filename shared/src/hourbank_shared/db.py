@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
 from functools import cache
+from typing import TypeAlias
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import (
@@ -96,21 +97,29 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-_read_only_factories: "WeakKeyDictionary[sessionmaker[Session], sessionmaker[Session]]" = (
-    WeakKeyDictionary()
-)
+_Variants: TypeAlias = WeakKeyDictionary[sessionmaker[Session], sessionmaker[Session]]
+_read_only_factories: _Variants = WeakKeyDictionary()
+_single_read_factories: _Variants = WeakKeyDictionary()
+
+
+def _variant(
+    made: _Variants, sessions: sessionmaker[Session], **options: object
+) -> sessionmaker[Session]:
+    """The same sessions on their engine with these execution options; made once per factory
+    (kept in `made`)."""
+    variant = made.get(sessions)
+    if variant is None:
+        bind = sessions.kw["bind"]
+        settings = {k: v for k, v in sessions.kw.items() if k != "bind"}
+        variant = sessionmaker(bind.execution_options(**options), **settings)
+        made[sessions] = variant
+    return variant
 
 
 def read_only_sessions(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
     """The same sessions, with READ ONLY transactions (a write in one fails); made once per
     factory. End them with `end_read`, or use `read_only`."""
-    made = _read_only_factories.get(sessions)
-    if made is None:
-        bind = sessions.kw["bind"]
-        options = {k: v for k, v in sessions.kw.items() if k != "bind"}
-        made = sessionmaker(bind.execution_options(postgresql_readonly=True), **options)
-        _read_only_factories[sessions] = made
-    return made
+    return _variant(_read_only_factories, sessions, postgresql_readonly=True)
 
 
 def end_read(session: Session, *, succeeded: bool) -> None:
@@ -140,11 +149,6 @@ def read_only(sessions: sessionmaker[Session]) -> Iterator[Session]:
         end_read(session, succeeded=succeeded)
 
 
-_single_read_factories: "WeakKeyDictionary[sessionmaker[Session], sessionmaker[Session]]" = (
-    WeakKeyDictionary()
-)
-
-
 @contextmanager
 def single_read(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """A session for one read statement, in autocommit: the statement is a transaction of its
@@ -152,13 +156,7 @@ def single_read(sessions: sessionmaker[Session]) -> Iterator[Session]:
     trips of the three a `read_only` session of one statement takes). For code that runs one
     SELECT; reads that must see one snapshot across statements use `read_only`. Nothing rolls
     back, so psycopg keeps its prepared statements (see `end_read`)."""
-    made = _single_read_factories.get(sessions)
-    if made is None:
-        bind = sessions.kw["bind"]
-        options = {k: v for k, v in sessions.kw.items() if k != "bind"}
-        made = sessionmaker(bind.execution_options(isolation_level="AUTOCOMMIT"), **options)
-        _single_read_factories[sessions] = made
-    session = made()
+    session = _variant(_single_read_factories, sessions, isolation_level="AUTOCOMMIT")()
     try:
         yield session
     finally:
