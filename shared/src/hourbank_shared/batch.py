@@ -10,11 +10,17 @@ event (its retries, its dead letter). A unit of work that leaves without committ
 batch the same way (`BatchAbandoned`): without a savepoint per unit of work, its
 writes could not be undone alone. Work registered with `after_commit` runs at the batch's
 commit.
+
+The batch knows the events it handles (`events`), so a port may do one statement for all of
+them: the inbox claims them all at the first claim (`hourbank_shared.inbox`), and rows staged
+with `hourbank_shared.db.stage_insert` are inserted together right before the commit.
 """
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import Any
+from uuid import UUID
 
 from opentelemetry.trace import SpanKind
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,9 +36,18 @@ class BatchAbandoned(Exception):
 class BatchTransaction:
     """The sessions a batch opened (one per database, in practice one), committed together."""
 
-    def __init__(self) -> None:
+    def __init__(self, events: Mapping[UUID, str] | None = None) -> None:
         self._sessions: dict[int, Session] = {}
         self._abandoned = False
+        self.events: Mapping[UUID, str] = dict(events or {})
+        """The id and type of each event the batch handles, in order (for `SqlInbox.claim`)."""
+        self.state: dict[object, Any] = {}
+        """What a port keeps for the length of the batch (the inbox's claims)."""
+        self._before_commit: list[Callable[[], None]] = []
+
+    def before_commit(self, work: Callable[[], None]) -> None:
+        """Run `work` in the batch's transaction right before it commits."""
+        self._before_commit.append(work)
 
     def abandon(self) -> None:
         """A unit of work left without committing: its writes cannot be undone alone, so the
@@ -49,6 +64,8 @@ class BatchTransaction:
     def commit(self) -> None:
         if self._abandoned:
             raise BatchAbandoned("a unit of work of this batch left without committing")
+        for work in self._before_commit:
+            work()
         for session in self._sessions.values():
             database = session.get_bind().dialect.name
             with tracing.tracer().start_as_current_span(
@@ -74,10 +91,10 @@ def current_batch() -> BatchTransaction | None:
 
 
 @contextmanager
-def transaction_for_batch() -> Iterator[BatchTransaction]:
+def transaction_for_batch(events: Mapping[UUID, str] | None = None) -> Iterator[BatchTransaction]:
     """Units of work opened inside share one transaction; the caller commits it, or it rolls
-    back on leaving."""
-    batch = BatchTransaction()
+    back on leaving. `events`: the id and type of each event it handles, in order."""
+    batch = BatchTransaction(events)
     token = _CURRENT.set(batch)
     try:
         yield batch

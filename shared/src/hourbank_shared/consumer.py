@@ -438,7 +438,8 @@ def handle_together(consumer: str, received: Sequence[Received]) -> bool:
         return True
     started = time.perf_counter()
     try:
-        with transaction_for_batch() as batch:
+        events = {item.envelope.id: item.envelope.type for item in received}
+        with transaction_for_batch(events) as batch:
             for item in received:
                 envelope = item.envelope
                 with consuming(envelope.type, str(envelope.id), item.parent, item.delivery) as span:

@@ -23,10 +23,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import IntegrityError, InvalidatePoolError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.sql.elements import ClauseElement
 
+from hourbank_shared.batch import current_batch
 from hourbank_shared.settings import sqlalchemy_url
 
 CONNECT_TIMEOUT_SECONDS = 10
@@ -161,6 +162,48 @@ def single_read(sessions: sessionmaker[Session]) -> Iterator[Session]:
         yield session
     finally:
         session.close()
+
+
+_STAGED = "hourbank_staged_inserts"
+"""Where a session keeps the rows its transaction inserts at its commit (`stage_insert`)."""
+
+
+def stage_insert(session: Session, statement: Insert, *rows: Mapping[str, object]) -> None:
+    """Insert `rows` with `statement`: inside a consumer's batch (`hourbank_shared.batch`),
+    right before its transaction commits, together with the other rows staged for the same
+    statement (one multi-row INSERT instead of one per event); outside one, at once.
+
+    For rows nothing reads before the commit (outbox rows, ledger rows, notifications), and
+    that no row written at once refers to. Statements run in the order each was first
+    staged, rows in the order staged, so a staged row may refer to one staged earlier. A row
+    the database refuses (a duplicate key) fails the commit, and so the batch. A rolled-back
+    or closed transaction inserts none of them."""
+    if not rows:
+        return
+    if current_batch() is None:
+        session.execute(statement, list(rows))
+        return
+    staged: dict[Insert, list[Mapping[str, object]]] = session.info.setdefault(_STAGED, {})
+    staged.setdefault(statement, []).extend(rows)
+
+
+def staged_rows(session: Session) -> int:
+    """How many rows the session's transaction will insert at its commit."""
+    staged: dict[Insert, list[Mapping[str, object]]] = session.info.get(_STAGED, {})
+    return sum(len(rows) for rows in staged.values())
+
+
+@event.listens_for(Session, "before_commit")
+def _insert_staged(session: Session) -> None:
+    staged: dict[Insert, list[Mapping[str, object]]] | None = session.info.pop(_STAGED, None)
+    for statement, rows in (staged or {}).items():
+        session.execute(statement, list(rows))
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_staged(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the session's transaction, not a savepoint
+        session.info.pop(_STAGED, None)
 
 
 class ConcurrentUpdate(Exception):

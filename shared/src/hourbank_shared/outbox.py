@@ -4,6 +4,10 @@ The relay publishes pending rows in id order. Per key that is commit order as lo
 writers of one aggregate serialize on it (they lock or version the aggregate row before
 adding its events), which every handler does; rows of different keys may commit out of
 id order, which is harmless because pending rows are found by `published_at IS NULL`.
+
+In a consumer's batch the rows are inserted together right before its commit
+(`db.stage_insert`): one statement for all the batch's events instead of one per event, in
+the order they were added, so ids keep that order.
 """
 
 from abc import ABC, abstractmethod
@@ -32,7 +36,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session, sessionmaker
 
 from hourbank_shared.contracts.base import Event
-from hourbank_shared.db import single_read
+from hourbank_shared.db import single_read, stage_insert
 from hourbank_shared.envelope import CONTENT_TYPE, Envelope
 
 NOTIFY_CHANNEL = "hourbank_outbox"
@@ -89,18 +93,18 @@ def _waking_insert(table: Table) -> Insert:
 
 
 def add(session: Session, table: Table, envelope: Envelope, *, topic: str, key: str) -> None:
-    """Insert one outbox row in the session's transaction and wake the relay at commit."""
-    session.execute(
-        _waking_insert(table),
-        {
-            "event_id": envelope.id,
-            "event_type": envelope.type,
-            "topic": topic,
-            "key": key,
-            "payload": envelope.to_json().decode(),
-            "headers": kafka_headers(envelope),
-        },
-    )
+    """One outbox row in the session's transaction (in a consumer's batch, inserted with the
+    batch's other rows right before it commits: `stage_insert`); it wakes the relay at
+    commit."""
+    row = {
+        "event_id": envelope.id,
+        "event_type": envelope.type,
+        "topic": topic,
+        "key": key,
+        "payload": envelope.to_json().decode(),
+        "headers": kafka_headers(envelope),
+    }
+    stage_insert(session, _waking_insert(table), row)
 
 
 class EnvelopingOutbox(ABC):

@@ -23,7 +23,7 @@ from hourbank_escrow.domain import (
     Transaction,
 )
 from hourbank_shared.contracts.enums import HoldStatus
-from hourbank_shared.db import save_versioned
+from hourbank_shared.db import save_versioned, stage_insert
 
 # Statements built once, their values bound per call (why: `hourbank_shared.db`).
 _LOCK_ACCOUNTS = (
@@ -100,7 +100,10 @@ class SqlLedger:
     def append(self, transactions: Sequence[Transaction], entries: Sequence[Entry]) -> None:
         if not transactions:
             return
-        self._session.execute(_INSERT_TRANSACTIONS, [_transaction(tx) for tx in transactions])
+        # inserted at the commit, with the rest of a consumer's batch: nothing reads them before
+        stage_insert(
+            self._session, _INSERT_TRANSACTIONS, *(_transaction(tx) for tx in transactions)
+        )
         postings = [
             {
                 "transaction_id": tx.id,
@@ -112,9 +115,8 @@ class SqlLedger:
             for tx in transactions
             for position, posting in enumerate(tx.postings)
         ]
-        self._session.execute(_INSERT_POSTINGS, postings)
-        if entries:
-            self._session.execute(_INSERT_ENTRIES, [_entry_row(entry) for entry in entries])
+        stage_insert(self._session, _INSERT_POSTINGS, *postings)
+        stage_insert(self._session, _INSERT_ENTRIES, *(_entry_row(entry) for entry in entries))
 
     def entries_of(self, member_id: UUID) -> list[Entry]:
         """A member's entries in the order they were posted."""

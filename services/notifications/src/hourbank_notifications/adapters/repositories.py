@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from hourbank_notifications.adapters import tables as t
 from hourbank_notifications.domain.notes import Note
 from hourbank_shared.auth import ADMIN
+from hourbank_shared.db import stage_insert
 
 IN_APP = "in_app"
 EMAIL = "email"
@@ -41,7 +42,7 @@ class SqlNotifications:
             "related_id": note.related_id,
             "created_at": created_at,
         }
-        self._session.execute(_INSERT_NOTIFICATION, values)
+        stage_insert(self._session, _INSERT_NOTIFICATION, values)  # at the commit
 
 
 class SqlMembers:
@@ -118,4 +119,4 @@ class SqlDeliveries:
             "status": "PENDING",
             "next_attempt_at": due,
         }
-        self._session.execute(_INSERT_DELIVERY, values)
+        stage_insert(self._session, _INSERT_DELIVERY, values)  # after its notification's
