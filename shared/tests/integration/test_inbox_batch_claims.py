@@ -2,35 +2,15 @@
 (PostgreSQL): still once per event, and the inbox ends up holding what the handlers claimed."""
 
 import uuid
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from hourbank_shared.batch import transaction_for_batch
 from hourbank_shared.inbox import SqlInbox
-from hourbank_shared.testing.pg import PgStore
+from hourbank_shared.testing.pg import PgStore, statements_starting
 
 TYPE = "hourbank.test.pinged.v1"
-
-
-@pytest.fixture
-def pg(database_url: str) -> Iterator[PgStore]:
-    store = PgStore(database_url)
-    yield store
-    store.close()
-
-
-def _inserts_into_inbox(store: PgStore) -> list[str]:
-    seen: list[str] = []
-
-    def record(*args: Any) -> None:
-        if args[2].lstrip().upper().startswith("INSERT INTO INBOX"):
-            seen.append(args[2])
-
-    event.listen(store.engine, "before_cursor_execute", record)
-    return seen
 
 
 def _claimed(store: PgStore, consumer: str) -> set[uuid.UUID]:
@@ -41,7 +21,7 @@ def _claimed(store: PgStore, consumer: str) -> set[uuid.UUID]:
 
 def test_a_batch_claims_its_events_in_one_statement_each_once(pg: PgStore) -> None:
     ids = [uuid.uuid4() for _ in range(4)]
-    inserts = _inserts_into_inbox(pg)
+    inserts = statements_starting(pg, "INSERT INTO inbox")
     with transaction_for_batch(dict.fromkeys(ids, TYPE)) as batch:
         inbox = SqlInbox(batch.session(pg.sessions), pg.inbox_table)
         assert [inbox.claim("escrow", i, TYPE) for i in ids] == [True] * 4

@@ -2,25 +2,13 @@
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from hourbank_shared.envelope import Envelope
 from hourbank_shared.testing.fakes import FakeStore
-from hourbank_shared.testing.pg import PgStore
-
-
-def envelope(n: int = 0) -> Envelope:
-    return Envelope(
-        source="/hourbank/test",
-        type="hourbank.test.pinged.v1",
-        subject=f"k{n}",
-        time=datetime.now(UTC),
-        data={"n": n},
-        correlationid=uuid.uuid4(),
-    )
+from hourbank_shared.testing.pg import PgStore, pinged
 
 
 @pytest.fixture(params=["fake", "postgres"])
@@ -34,7 +22,7 @@ def store(request: pytest.FixtureRequest) -> Iterator[Any]:
 
 
 def test_added_events_are_pending_in_order_with_topic_key_and_payload(store: Any) -> None:
-    sent = [envelope(n) for n in range(5)]
+    sent = [pinged(n) for n in range(5)]
     with store.transaction() as (outbox, _):
         for n, env in enumerate(sent):
             outbox.add_envelope(env, topic="t", key=f"k{n % 2}")
@@ -48,14 +36,14 @@ def test_added_events_are_pending_in_order_with_topic_key_and_payload(store: Any
 def test_pending_respects_the_limit(store: Any) -> None:
     with store.transaction() as (outbox, _):
         for n in range(7):
-            outbox.add_envelope(envelope(n), topic="t", key="k")
+            outbox.add_envelope(pinged(n), topic="t", key="k")
     assert len(store.pending(3)) == 3
 
 
 def test_marked_rows_are_no_longer_pending_and_marking_twice_counts_once(store: Any) -> None:
     with store.transaction() as (outbox, _):
         for n in range(4):
-            outbox.add_envelope(envelope(n), topic="t", key="k")
+            outbox.add_envelope(pinged(n), topic="t", key="k")
     first_two = [r.id for r in store.pending(2)]
     assert store.mark_published(first_two) == 2
     assert store.mark_published(first_two) == 0
@@ -76,7 +64,7 @@ def test_inbox_claims_once_per_consumer(store: Any) -> None:
 def test_a_rolled_back_transaction_leaves_neither_outbox_row_nor_claim(store: Any) -> None:
     event_id = uuid.uuid4()
     with pytest.raises(RuntimeError), store.transaction() as (outbox, inbox):
-        outbox.add_envelope(envelope(), topic="t", key="k")
+        outbox.add_envelope(pinged(), topic="t", key="k")
         assert inbox.claim("escrow", event_id)
         raise RuntimeError("effect failed")
     assert store.pending(10) == []

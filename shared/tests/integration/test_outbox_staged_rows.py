@@ -1,48 +1,16 @@
 """Inside a consumer's batch, the outbox rows of its transaction are inserted together right
 before it commits; outside one, at once (PostgreSQL)."""
 
-import uuid
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from hourbank_shared.batch import transaction_for_batch
 from hourbank_shared.db import staged_rows
-from hourbank_shared.envelope import Envelope
 from hourbank_shared.outbox import SqlOutbox
-from hourbank_shared.testing.pg import PgStore
-
-
-def envelope(n: int = 0) -> Envelope:
-    return Envelope(
-        source="/hourbank/test",
-        type="hourbank.test.pinged.v1",
-        subject=f"k{n}",
-        time=datetime.now(UTC),
-        data={"n": n},
-        correlationid=uuid.uuid4(),
-    )
-
-
-@pytest.fixture
-def pg(database_url: str) -> Iterator[PgStore]:
-    store = PgStore(database_url)
-    yield store
-    store.close()
-
-
-def _statements(store: PgStore) -> list[str]:
-    seen: list[str] = []
-
-    def record(*args: Any) -> None:
-        seen.append(args[2])  # the statement's text
-
-    event.listen(store.engine, "before_cursor_execute", record)
-    return seen
+from hourbank_shared.testing.pg import PgStore, pinged, statements_starting
 
 
 def _count(session: Any, pg: PgStore) -> int:
@@ -50,8 +18,8 @@ def _count(session: Any, pg: PgStore) -> int:
 
 
 def test_the_events_of_a_batch_take_one_insert_in_the_order_added(pg: PgStore) -> None:
-    sent = [envelope(n) for n in range(6)]
-    statements = _statements(pg)
+    sent = [pinged(n) for n in range(6)]
+    inserts = statements_starting(pg, "INSERT INTO outbox")
     with transaction_for_batch() as batch:
         session = batch.session(pg.sessions)
         outbox = SqlOutbox(session, pg.outbox_table, "/hourbank/test")
@@ -60,7 +28,6 @@ def test_the_events_of_a_batch_take_one_insert_in_the_order_added(pg: PgStore) -
         assert staged_rows(session) == 6
         assert _count(session, pg) == 0
         batch.commit()
-    inserts = [s for s in statements if s.lstrip().upper().startswith("INSERT INTO OUTBOX")]
     assert len(inserts) == 1
     assert [r.event_id for r in pg.pending(10)] == [str(e.id) for e in sent]
 
@@ -68,7 +35,7 @@ def test_the_events_of_a_batch_take_one_insert_in_the_order_added(pg: PgStore) -
 def test_outside_a_batch_a_row_is_inserted_at_once(pg: PgStore) -> None:
     with pg.sessions.begin() as session:
         SqlOutbox(session, pg.outbox_table, "/hourbank/test").add_envelope(
-            envelope(), topic="t", key="k"
+            pinged(), topic="t", key="k"
         )
         assert staged_rows(session) == 0
         assert _count(session, pg) == 1
@@ -77,7 +44,7 @@ def test_outside_a_batch_a_row_is_inserted_at_once(pg: PgStore) -> None:
 def test_a_session_reused_after_a_rollback_does_not_insert_the_rolled_back_rows(
     pg: PgStore,
 ) -> None:
-    dropped, kept = envelope(1), envelope(2)
+    dropped, kept = pinged(1), pinged(2)
     with transaction_for_batch(), pg.sessions() as session:
         session.execute(select(1))  # the transaction has begun
         outbox = SqlOutbox(session, pg.outbox_table, "/hourbank/test")
@@ -90,14 +57,14 @@ def test_a_session_reused_after_a_rollback_does_not_insert_the_rolled_back_rows(
 
 
 def test_a_duplicate_event_fails_the_batch_and_stores_nothing_of_it(pg: PgStore) -> None:
-    twice = envelope(3)
+    twice = pinged(3)
     with pg.sessions.begin() as session:
         SqlOutbox(session, pg.outbox_table, "/hourbank/test").add_envelope(
             twice, topic="t", key="k"
         )
     with pytest.raises(IntegrityError), transaction_for_batch() as batch:
         outbox = SqlOutbox(batch.session(pg.sessions), pg.outbox_table, "/hourbank/test")
-        outbox.add_envelope(envelope(4), topic="t", key="k")
+        outbox.add_envelope(pinged(4), topic="t", key="k")
         outbox.add_envelope(twice, topic="t", key="k")
         batch.commit()
     assert [r.event_id for r in pg.pending(10)] == [str(twice.id)]

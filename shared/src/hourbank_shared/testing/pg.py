@@ -1,11 +1,15 @@
 """A PostgreSQL-backed store with the fake's shape, for running one contract suite on both."""
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
 
 from hourbank_shared.db import make_engine, session_factory
+from hourbank_shared.envelope import Envelope
 from hourbank_shared.inbox import SqlInbox, inbox_table
 from hourbank_shared.outbox import OutboxRecord, SqlOutbox, SqlOutboxStore, outbox_table
 
@@ -36,3 +40,27 @@ class PgStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def pinged(n: int = 0) -> Envelope:
+    """A test event, its `n` in the payload and subject."""
+    return Envelope(
+        source="/hourbank/test",
+        type="hourbank.test.pinged.v1",
+        subject=f"k{n}",
+        time=datetime.now(UTC),
+        data={"n": n},
+        correlationid=uuid.uuid4(),
+    )
+
+
+def statements_starting(store: PgStore, prefix: str) -> list[str]:
+    """The statements the store's engine runs from now on that start with `prefix`."""
+    seen: list[str] = []
+
+    def record(*args: Any) -> None:
+        if args[2].lstrip().upper().startswith(prefix.upper()):
+            seen.append(args[2])
+
+    event.listen(store.engine, "before_cursor_execute", record)
+    return seen
