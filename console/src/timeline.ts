@@ -81,10 +81,18 @@ export function fromNotifications(notifications: Notification[]): Entry[] {
   }))
 }
 
+// Microseconds since the epoch: the services write microsecond timestamps, and two
+// services often act within the same millisecond, which Date.parse alone cannot order.
+export function micros(at: string): number {
+  const fraction = /\.(\d+)/.exec(at)?.[1] ?? ''
+  const belowMilli = Number(fraction.padEnd(6, '0').slice(3, 6))
+  return Date.parse(at) * 1000 + belowMilli
+}
+
 export function merged(...lists: Entry[][]): Entry[] {
   const all = lists.flat()
   return all
-    .map((entry, index) => ({ entry, index, time: Date.parse(entry.at) }))
+    .map((entry, index) => ({ entry, index, time: micros(entry.at) }))
     .sort((a, b) => a.time - b.time || ORDER.indexOf(a.entry.source) - ORDER.indexOf(b.entry.source) || a.index - b.index)
     .map(({ entry }) => entry)
 }
